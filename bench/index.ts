@@ -1,0 +1,42 @@
+import { mkdir, readdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { BenchSuite, Figure } from "./types.ts";
+
+// Every file in bench/suites exports `suite`; they run one after another in this process so that
+// ratios inside a suite are measured side by side on the same machine state.
+const here = path.dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const only = args.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
+
+const files = (await readdir(path.join(here, "suites"))).filter((f) => f.endsWith(".ts")).sort();
+const figures: Figure[] = [];
+for (const file of files) {
+  const { suite } = (await import(pathToFileURL(path.join(here, "suites", file)).href)) as { suite: BenchSuite };
+  if (only && !only.includes(suite.name)) continue;
+  console.log(`\n== ${suite.name}`);
+  const started = performance.now();
+  try {
+    const got = await suite.run({ quick, log: (line) => console.log(`  ${line}`) });
+    figures.push(...got);
+  } catch (error) {
+    console.error(`  suite ${suite.name} failed: ${(error as Error).stack ?? error}`);
+    process.exitCode = 1;
+  }
+  console.log(`  (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+}
+
+console.log("");
+console.table(
+  figures.map((f) => ({
+    figure: f.name,
+    value: `${Number(f.value.toPrecision(4))} ${f.unit}`,
+    target: f.target === null ? "-" : `${f.better === "lower" ? "<=" : ">="} ${f.target}`,
+    met: f.met === null ? "-" : f.met ? "yes" : "NO",
+  })),
+);
+const out = path.join(here, "results.json");
+await mkdir(path.dirname(out), { recursive: true });
+await writeFile(out, `${JSON.stringify(figures, null, 2)}\n`);
+console.log(`wrote ${path.relative(process.cwd(), out)}`);
