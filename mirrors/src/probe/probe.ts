@@ -1,0 +1,149 @@
+import pLimit, { type LimitFunction } from "p-limit";
+import type { Ecosystem } from "../catalog/schema.ts";
+import { USER_AGENT } from "./user-agent.ts";
+
+/** One thing to measure: a mirror's probe object for one ecosystem. */
+export interface ProbeTarget {
+  /** Provider name from the catalog, or `upstream`. */
+  mirror: string;
+  ecosystem: Ecosystem;
+  url: string;
+  /** HTTP statuses that mean "healthy" (default 200 and 206). */
+  accept?: readonly number[];
+}
+
+/** What one probe found. Only `ok` results may ever be chosen. */
+export interface ProbeResult {
+  mirror: string;
+  ecosystem: Ecosystem;
+  url: string;
+  ok: boolean;
+  status?: number;
+  /** Time to response headers. */
+  latencyMs?: number;
+  bytes: number;
+  /** Bytes over the whole request time, as curl's speed_download counts it. */
+  throughputBps: number;
+  elapsedMs: number;
+  /** The global deadline cut the body short; throughput is from what arrived. */
+  partial: boolean;
+  error?: string;
+  /** Served from the on-disk cache rather than measured now. */
+  cached?: boolean;
+}
+
+export interface ProbeOptions {
+  /** Global deadline for the whole probe run (default 5000 ms). Nothing runs past it. */
+  deadlineMs?: number;
+  /** Requests in flight to one host at a time (default 2): never hammer a mirror. */
+  perHostConcurrency?: number;
+  /** Bytes asked for with a Range request (default 4 MiB). */
+  rangeBytes?: number;
+  userAgent?: string;
+  signal?: AbortSignal;
+  fetch?: typeof fetch;
+}
+
+export const DEFAULT_PROBE = {
+  deadlineMs: 5000,
+  perHostConcurrency: 2,
+  rangeBytes: 4 * 1024 * 1024,
+} as const;
+
+/**
+ * Probes all targets in parallel under one deadline and a per-host cap, measuring latency and
+ * throughput on a bounded Range request. Never throws for a mirror's fault: failures come back as
+ * results with `ok: false` and the reason. Returns results in target order.
+ */
+export async function probeTargets(
+  targets: readonly ProbeTarget[],
+  options: ProbeOptions = {},
+): Promise<ProbeResult[]> {
+  const deadlineMs = options.deadlineMs ?? DEFAULT_PROBE.deadlineMs;
+  const signals = [AbortSignal.timeout(deadlineMs), options.signal].filter(
+    (s): s is AbortSignal => s !== undefined,
+  );
+  const signal = AbortSignal.any(signals);
+  const limits = new Map<string, LimitFunction>();
+  const perHost = options.perHostConcurrency ?? DEFAULT_PROBE.perHostConcurrency;
+  return Promise.all(
+    targets.map((target) => {
+      const host = hostOf(target.url);
+      let limit = limits.get(host);
+      if (!limit) {
+        limit = pLimit(perHost);
+        limits.set(host, limit);
+      }
+      return limit(() => probeOne(target, signal, options));
+    }),
+  );
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+async function probeOne(
+  target: ProbeTarget,
+  signal: AbortSignal,
+  options: ProbeOptions,
+): Promise<ProbeResult> {
+  const rangeBytes = options.rangeBytes ?? DEFAULT_PROBE.rangeBytes;
+  const accept = target.accept ?? [200, 206];
+  const base = { mirror: target.mirror, ecosystem: target.ecosystem, url: target.url };
+  const started = performance.now();
+  let latencyMs: number | undefined;
+  let status: number | undefined;
+  let bytes = 0;
+  const done = (ok: boolean, extra: Partial<ProbeResult> = {}): ProbeResult => {
+    const elapsedMs = performance.now() - started;
+    const throughputBps = ok && elapsedMs > 0 ? (bytes * 1000) / elapsedMs : 0;
+    return { ...base, ok, status, latencyMs, bytes, elapsedMs, throughputBps, partial: false, ...extra };
+  };
+  // A target still queued behind its host's cap when the deadline passed never starts.
+  if (signal.aborted) return done(false, { error: "deadline reached before this probe could start" });
+  try {
+    const response = await (options.fetch ?? fetch)(target.url, {
+      signal,
+      redirect: "follow",
+      headers: {
+        Range: `bytes=0-${rangeBytes - 1}`,
+        "User-Agent": options.userAgent ?? USER_AGENT,
+        // Compressed transfer would make the byte count mean nothing.
+        "Accept-Encoding": "identity",
+      },
+    });
+    latencyMs = performance.now() - started;
+    status = response.status;
+    if (!accept.includes(response.status)) {
+      await response.body?.cancel().catch(() => {});
+      return done(false, { error: `HTTP ${response.status}` });
+    }
+    if (response.body) {
+      const reader = response.body.getReader();
+      // A server that ignores Range sends everything; stop reading once the budget is spent.
+      while (bytes < rangeBytes) {
+        const chunk = await reader.read();
+        if (chunk.done) break;
+        bytes += chunk.value.byteLength;
+      }
+      if (bytes >= rangeBytes) await reader.cancel().catch(() => {});
+    }
+    return done(true);
+  } catch (error) {
+    // The deadline cut a body that was arriving: what came is still an honest measurement.
+    if (signal.aborted && bytes > 0) return done(true, { partial: true });
+    return done(false, { error: describe(error, signal) });
+  }
+}
+
+function describe(error: unknown, signal: AbortSignal): string {
+  if (signal.aborted) return "no answer before the deadline";
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.code) return `${cause.code}${cause.message ? `: ${cause.message}` : ""}`;
+  return error instanceof Error ? error.message : String(error);
+}
