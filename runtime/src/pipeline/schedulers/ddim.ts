@@ -5,7 +5,7 @@
  */
 import { makeAlphasCumprod } from "./betas.ts";
 import type { DdimConfig } from "./config.ts";
-import { assertSameLength, type Scheduler, type SchedulerOptions } from "./scheduler.ts";
+import { assertSameLength, type LinearStep, type Scheduler, type SchedulerOptions } from "./scheduler.ts";
 import { ddimTimesteps } from "./timesteps.ts";
 
 /** One step's coefficients: x0 = p*s + q*m, eps = u*s + w*m, prev = a*x0 + d*eps + std*noise. */
@@ -153,4 +153,10 @@ export class DdimScheduler implements Scheduler {
 
   /** DDIM keeps no history between steps. */
   reset(): void {}
+
+  linearStep(stepIndex: number): LinearStep {
+    const { p, q, u, w, a, d, std } = this.coefficientsAt(stepIndex);
+    if (std > 0) throw new RangeError("DDIM with eta > 0 is stochastic and has no linear form; use eta = 0");
+    return { x0Sample: p, x0Output: q, clip: this.clipRange, prevX0: a, prevSample: d * u, prevOutput: d * w, prevHistory: 0 };
+  }
 }

@@ -7,7 +7,7 @@
  */
 import { makeAlphasCumprod } from "./betas.ts";
 import type { DpmSolverConfig } from "./config.ts";
-import { assertSameLength, type Scheduler, type SchedulerOptions } from "./scheduler.ts";
+import { assertSameLength, type LinearStep, type Scheduler, type SchedulerOptions } from "./scheduler.ts";
 import { dpmSolverTimesteps } from "./timesteps.ts";
 
 /** One step's coefficients. x0 = p*s + q*m; first order: x = a1*s + b1*x0; second: x = a2*s + c0*x0 + c1*x0prev. */
@@ -197,5 +197,20 @@ export class DpmSolverMultistepScheduler implements Scheduler {
   reset(): void {
     this.history = 0;
     this.lastStepIndex = -2;
+  }
+
+  linearStep(stepIndex: number): LinearStep {
+    const c = this.coefficientsAt(stepIndex);
+    // In order from step 0, the history is empty only at the first step.
+    const firstOrder = c.firstOrderOnly || stepIndex === 0 || this.config.solver_order === 1;
+    return {
+      x0Sample: c.p,
+      x0Output: c.q,
+      clip: Number.POSITIVE_INFINITY,
+      prevX0: firstOrder ? c.b1 : c.c0,
+      prevSample: firstOrder ? c.a1 : c.a2,
+      prevOutput: 0,
+      prevHistory: firstOrder ? 0 : c.c1,
+    };
   }
 }

@@ -24,7 +24,7 @@ export { parseSchedulerConfig, SchedulerConfigError } from "./config.ts";
 export { DdimScheduler, ddimVariance } from "./ddim.ts";
 export { DpmSolverMultistepScheduler } from "./dpm-solver.ts";
 export { SCHEDULER_KINDS, type SchedulerKind } from "./kind.ts";
-export type { Scheduler, SchedulerOptions } from "./scheduler.ts";
+export type { LinearStep, Scheduler, SchedulerOptions } from "./scheduler.ts";
 
 /** Checks the step count against the config, as diffusers' set_timesteps does. */
 function stepCountProblems(numInferenceSteps: number, numTrainTimesteps: number): string[] {

@@ -30,6 +30,27 @@ export interface Scheduler {
   addNoise(original: Float32Array, noise: Float32Array, stepIndex: number, out: Float32Array): Float32Array;
   /** Forgets the history of earlier steps, so the next step starts the solver afresh. */
   reset(): void;
+  /**
+   * Step `stepIndex` as linear coefficients, for running the update inside an ONNX graph (see
+   * pipeline/helper-graphs.ts). Valid when steps run in order from 0, with `history` holding the
+   * previous step's x0. Throws for a stochastic step (DDIM eta > 0).
+   */
+  linearStep(stepIndex: number): LinearStep;
+}
+
+/**
+ * One step as `x0 = clip(x0Sample*sample + x0Output*output, +-clip)` and
+ * `next = prevX0*x0 + prevSample*sample + prevOutput*output + prevHistory*history`.
+ */
+export interface LinearStep {
+  x0Sample: number;
+  x0Output: number;
+  /** Clip range of x0; Infinity for none. */
+  clip: number;
+  prevX0: number;
+  prevSample: number;
+  prevOutput: number;
+  prevHistory: number;
 }
 
 /** Options that are not part of diffusers' config. */
