@@ -1,6 +1,11 @@
 import { createHash } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { ChecksumMismatchError, HttpStatusError, isMirrorFault, MirrorsExhaustedError } from "../src/failover/errors.ts";
+import {
+  ChecksumMismatchError,
+  HttpStatusError,
+  isMirrorFault,
+  MirrorsExhaustedError,
+} from "../src/failover/errors.ts";
 import { type FailoverAttempt, fetchOk, verifySha256, withMirrorFailover } from "../src/failover/failover.ts";
 import { type LoopbackMirror, objectBytes, startLoopbackMirror } from "./support/loopback-mirror.ts";
 
@@ -72,7 +77,9 @@ describe("withMirrorFailover", () => {
 
   it("reports every mirror's reason when all fail, as a user-facing error", async () => {
     const [a, b] = await serve({ fault: "status", status: 404 }, { fault: "status", status: 500 });
-    const all = withMirrorFailover([a?.url ?? "", b?.url ?? ""], (base, { signal }) => download(base, signal));
+    const all = withMirrorFailover([a?.url ?? "", b?.url ?? ""], (base, { signal }) =>
+      download(base, signal),
+    );
     const error = await all.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MirrorsExhaustedError);
     expect((error as MirrorsExhaustedError).message).toMatch(/HTTP 404[\s\S]*HTTP 500/);
@@ -80,7 +87,9 @@ describe("withMirrorFailover", () => {
   });
 
   it("classifies fetch's network failures as the mirror's fault", () => {
-    const refused = new TypeError("fetch failed", { cause: Object.assign(new Error("x"), { code: "ECONNREFUSED" }) });
+    const refused = new TypeError("fetch failed", {
+      cause: Object.assign(new Error("x"), { code: "ECONNREFUSED" }),
+    });
     expect(isMirrorFault(refused)).toBe(true);
     expect(isMirrorFault(new TypeError("undefined is not a function"))).toBe(false);
   });

@@ -9,13 +9,19 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map((m) => m.close()));
 });
 
-async function fleet(spec: Record<string, MirrorBehaviour>): Promise<{ targets: ProbeTarget[]; servers: Record<string, LoopbackMirror> }> {
+async function fleet(
+  spec: Record<string, MirrorBehaviour>,
+): Promise<{ targets: ProbeTarget[]; servers: Record<string, LoopbackMirror> }> {
   const servers: Record<string, LoopbackMirror> = {};
   for (const [name, behaviour] of Object.entries(spec)) {
     servers[name] = await startLoopbackMirror(behaviour);
     started.push(servers[name]);
   }
-  const targets = Object.entries(servers).map(([mirror, s]) => ({ mirror, ecosystem: "npm" as const, url: `${s.url}pkg.tgz` }));
+  const targets = Object.entries(servers).map(([mirror, s]) => ({
+    mirror,
+    ecosystem: "npm" as const,
+    url: `${s.url}pkg.tgz`,
+  }));
   return { targets, servers };
 }
 

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
 import { MirrorUserError } from "../errors.ts";
-import { type Catalog, catalogSchema } from "./schema.ts";
+import { type Catalog, catalogSchema, providerNameProblems } from "./schema.ts";
 
 /** The catalog that ships with the toolkit. */
 export const DEFAULT_CATALOG_PATH = fileURLToPath(new URL("../../catalog.yaml", import.meta.url));
@@ -27,16 +27,22 @@ export function parseCatalog(text: string, origin = "catalog"): CatalogResult {
       }),
     };
   }
-  const checked = catalogSchema.safeParse(doc.toJS());
-  if (checked.success) return { ok: true, catalog: checked.data };
+  const raw: unknown = doc.toJS();
+  const checked = catalogSchema.safeParse(raw);
+  const names = providerNameProblems(raw);
+  if (checked.success && names.length === 0) return { ok: true, catalog: checked.data };
+  const issues = checked.success ? [] : checked.error.issues;
   return {
     ok: false,
-    problems: checked.error.issues.map((issue) => {
-      const path = issue.path.map(String);
-      const where = path.length === 0 ? "(root)" : path.join(".");
-      const line = lineOf(doc, path, lineCounter);
-      return `${where}: ${issue.message}${line ? ` (${origin}:${line})` : ""}`;
-    }),
+    problems: [
+      ...names,
+      ...issues.map((issue) => {
+        const path = issue.path.map(String);
+        const where = path.length === 0 ? "(root)" : path.join(".");
+        const line = lineOf(doc, path, lineCounter);
+        return `${where}: ${issue.message}${line ? ` (${origin}:${line})` : ""}`;
+      }),
+    ],
   };
 }
 

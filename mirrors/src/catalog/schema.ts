@@ -44,12 +44,23 @@ export const entrySchema = z.strictObject({
   caveat: z.string().optional(),
 });
 
+const dockerEntrySchema = entrySchema.extend({
+  mirrorOf: z.string().min(1, "say which registry this mirrors"),
+});
+
+// Offers spelled out per ecosystem so a docker entry must name the registry it mirrors.
+const offersSchema = z.strictObject(
+  Object.fromEntries(
+    ECOSYSTEMS.map((eco) => [eco, (eco === "docker" ? dockerEntrySchema : entrySchema).optional()]),
+  ),
+) as unknown as z.ZodType<Partial<Record<Ecosystem, z.infer<typeof entrySchema>>>>;
+
 export const providerSchema = z.strictObject({
   name: z.string().min(1),
   kind: z.enum(["campus", "commercial", "dedicated", "community"]),
   site: httpUrl,
   source,
-  offers: z.partialRecord(z.enum(ECOSYSTEMS), entrySchema),
+  offers: offersSchema,
 });
 
 const ecosystemSchema = z.strictObject({
@@ -59,27 +70,30 @@ const ecosystemSchema = z.strictObject({
   source,
 });
 
-export const catalogSchema = z
-  .strictObject({
-    version: z.literal(1),
-    ecosystems: z.record(z.enum(ECOSYSTEMS), ecosystemSchema),
-    providers: z.record(
-      z
-        .string()
-        .regex(/^[a-z][a-z0-9-]*$/, "provider names are lower-case words joined by '-'")
-        .refine((name) => !(RESERVED_NAMES as readonly string[]).includes(name), "this name is reserved"),
-      providerSchema,
-    ),
-  })
-  .superRefine((catalog, ctx) => {
-    for (const [name, provider] of Object.entries(catalog.providers)) {
-      const docker = provider.offers.docker;
-      if (docker && !docker.mirrorOf) {
-        const path = ["providers", name, "offers", "docker", "mirrorOf"];
-        ctx.addIssue({ code: "custom", path, message: "docker entries must say which registry they mirror" });
-      }
+/**
+ * The whole catalog. Provider names are checked by `providerNameProblems` rather than as record
+ * keys, because zod skips a value whose key is invalid and the user should see both problems.
+ */
+export const catalogSchema = z.strictObject({
+  version: z.literal(1),
+  ecosystems: z.record(z.enum(ECOSYSTEMS), ecosystemSchema),
+  providers: z.record(z.string(), providerSchema),
+});
+
+/** Problems with provider names, as `providers.NAME: message`. */
+export function providerNameProblems(raw: unknown): string[] {
+  const providers = (raw as { providers?: unknown } | null)?.providers;
+  if (!providers || typeof providers !== "object") return [];
+  const problems: string[] = [];
+  for (const name of Object.keys(providers)) {
+    if ((RESERVED_NAMES as readonly string[]).includes(name)) {
+      problems.push(`providers.${name}: '${name}' is reserved for the command line`);
+    } else if (!/^[a-z][a-z0-9-]*$/.test(name)) {
+      problems.push(`providers.${name}: provider names are lower-case words joined by '-'`);
     }
-  });
+  }
+  return problems;
+}
 
 export type Catalog = z.infer<typeof catalogSchema>;
 export type CatalogEntry = z.infer<typeof entrySchema>;

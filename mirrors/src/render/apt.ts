@@ -32,10 +32,8 @@ export function renderApt(r: Resolved, ctx: RenderContext): Rendered {
   const codename = ctx.distro.codename;
   const stanzas: Stanza[] = [];
   if (r.entry) {
-    const ports = flavour === "ubuntu" && !["amd64", "i386"].includes(ctx.arch);
-    const uri = ports ? (r.entry.ports ?? `${r.entry.url}-ports`) : r.entry.url;
     stanzas.push({
-      uri,
+      uri: mirrorUri(r, ctx),
       suites: [codename, `${codename}-updates`, `${codename}-backports`],
       components: COMPONENTS[flavour] ?? ["main"],
       signedBy: up?.signedBy ?? KEYRINGS[flavour],
@@ -58,6 +56,13 @@ export function renderApt(r: Resolved, ctx: RenderContext): Rendered {
   return { files: [{ name, content }], env: {}, notes: [] };
 }
 
+// Ubuntu serves architectures other than amd64/i386 from a separate ports tree.
+function mirrorUri(r: Resolved, ctx: RenderContext): string {
+  const entry = r.entry as NonNullable<Resolved["entry"]>;
+  const ports = r.ecosystem === "ubuntu" && !["amd64", "i386"].includes(ctx.arch);
+  return ports ? (entry.ports ?? `${entry.url}-ports`) : entry.url;
+}
+
 function securityStanza(r: Resolved, ctx: RenderContext, up: AptArchive | undefined): Stanza {
   const suite = `${ctx.distro.codename}-security`;
   const components = up?.securityComponents.length
@@ -65,7 +70,8 @@ function securityStanza(r: Resolved, ctx: RenderContext, up: AptArchive | undefi
     : (COMPONENTS[r.ecosystem] ?? ["main"]);
   const signedBy = up?.signedBy ?? KEYRINGS[r.ecosystem];
   if (ctx.mirrorSecurity && r.entry) {
-    const uri = r.entry.security;
+    // Ubuntu mirrors carry <codename>-security in the same tree; Debian's lives in its own archive.
+    const uri = r.entry.security ?? (r.ecosystem === "ubuntu" ? mirrorUri(r, ctx) : undefined);
     if (!uri) {
       throw new MirrorUserError(
         "NO_MIRROR_SECURITY",

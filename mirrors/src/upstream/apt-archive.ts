@@ -25,17 +25,21 @@ export function archiveFor(sources: readonly AptSource[], codename: string): Apt
   const first = main[0];
   if (!first?.uris[0]) return undefined;
   const url = first.uris[0];
-  const suites = unique(main.filter((s) => s.uris[0] === url).flatMap((s) => s.suites));
+  // Classic files put -updates and -backports on lines of their own: gather them by URI.
+  const sameArchive = debs.filter((s) => s.uris[0] === url);
+  const suites = unique(sameArchive.flatMap((s) => s.suites)).filter(
+    (s) => s === codename || s.startsWith(`${codename}-`),
+  );
   const sec = security[0];
   return {
     url,
     suites: suites.filter((s) => !s.endsWith("-security")),
-    components: unique(main.flatMap((s) => s.components)),
+    components: unique(sameArchive.flatMap((s) => s.components)),
     securityUrl: sec?.uris[0],
     securitySuites: sec ? [`${codename}-security`] : [],
     securityComponents: sec ? unique(security.flatMap((s) => s.components)) : [],
     signedBy: first.options["signed-by"],
-    from: unique([...main, ...security].map((s) => s.file)),
+    from: unique([...sameArchive, ...security].map((s) => s.file)),
   };
 }
 
