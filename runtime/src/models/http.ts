@@ -1,0 +1,93 @@
+import { httpError, userError } from "./errors.ts";
+import { backoffMs, isTransientStatus, parseRetryAfter, type RetryPolicy, sleep } from "./retry.ts";
+
+/** What one HTTP exchange needs from the fetch around it. */
+export interface HttpContext {
+  repo: string;
+  token?: string;
+  signal?: AbortSignal;
+  retry: RetryPolicy;
+  /** Told before each wait, so progress output can say why it is slow. */
+  onRetry?: (reason: string, waitMs: number) => void;
+}
+
+/** True for errors that mean "the connection failed", not "the server said no". */
+export function isNetworkError(error: unknown): boolean {
+  return error instanceof TypeError || (error as { code?: string })?.code === "ECONNRESET";
+}
+
+/**
+ * Waits before the next try of a transient failure, or throws the final error when the budget is
+ * spent or the server asks for a longer pause than we accept.
+ */
+export async function waitForRetry(
+  ctx: HttpContext,
+  attempt: number,
+  failure: {
+    status?: number;
+    url: string;
+    retryAfter?: string | null;
+    reason: string;
+    errorCode?: string | null;
+  },
+): Promise<void> {
+  const retryAfterMs = parseRetryAfter(failure.retryAfter ?? null);
+  const tooLong = retryAfterMs !== undefined && retryAfterMs > ctx.retry.maxRetryAfterMs;
+  if (attempt + 1 >= ctx.retry.attempts || tooLong) {
+    if (failure.status !== undefined) {
+      throw httpError({
+        status: failure.status,
+        url: failure.url,
+        repo: ctx.repo,
+        errorCode: failure.errorCode,
+      });
+    }
+    throw userError(
+      `${failure.reason} (${failure.url}); gave up after ${attempt + 1} attempts`,
+      "check the network, or pick a reachable endpoint with --endpoint URL or --mirror hf-mirror",
+      "unreachable",
+    );
+  }
+  const waitMs = backoffMs(ctx.retry, attempt, retryAfterMs);
+  ctx.onRetry?.(failure.reason, waitMs);
+  await sleep(waitMs, ctx.signal);
+}
+
+/**
+ * A `fetch` for the metadata calls made through @huggingface/hub: it retries 429/5xx (honouring
+ * Retry-After) and dropped connections, adds the abort signal, and turns final 401/404s into
+ * errors with hints, since the client library only reports a bare status.
+ */
+export function metadataFetch(ctx: HttpContext): typeof fetch {
+  return async (input, init) => {
+    const url = String(input instanceof Request ? input.url : input);
+    for (let attempt = 0; ; attempt++) {
+      let res: Response;
+      try {
+        res = await fetch(input, { ...init, signal: ctx.signal ?? null });
+      } catch (error) {
+        if (ctx.signal?.aborted || !isNetworkError(error)) throw error;
+        await waitForRetry(ctx, attempt, { url, reason: `connection failed: ${(error as Error).message}` });
+        continue;
+      }
+      if (res.ok) return res;
+      const errorCode = res.headers.get("x-error-code");
+      await res.body?.cancel();
+      if (!isTransientStatus(res.status)) {
+        throw httpError({ status: res.status, url, repo: ctx.repo, errorCode });
+      }
+      await waitForRetry(ctx, attempt, {
+        status: res.status,
+        url,
+        retryAfter: res.headers.get("retry-after"),
+        reason: `HTTP ${res.status}`,
+        errorCode,
+      });
+    }
+  };
+}
+
+/** Headers for a request to the endpoint; the token goes only to the endpoint's own origin. */
+export function authHeaders(token: string | undefined): Record<string, string> {
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
