@@ -1,0 +1,90 @@
+/** An IAM policy document (the subset this stack writes). */
+export interface PolicyDocument {
+  Version: "2012-10-17";
+  Statement: PolicyStatement[];
+}
+
+/** One IAM statement. */
+export interface PolicyStatement {
+  Sid: string;
+  Effect: "Allow";
+  Action: string[];
+  Resource: string | string[];
+}
+
+/** What the box's role must be able to read. */
+export interface BoxPermissionsInput {
+  /** ARN of the ECR repository holding the image, when the image is in ECR. */
+  repositoryArn: string | undefined;
+  /** ARN of the SSM parameter holding the API token, when a token is configured. */
+  tokenParameterArn: string | undefined;
+}
+
+/** Trust policy: only the EC2 service may assume the box's role. */
+export const EC2_ASSUME_ROLE = {
+  Version: "2012-10-17",
+  Statement: [
+    {
+      Sid: "Ec2AssumeRole",
+      Effect: "Allow",
+      Action: "sts:AssumeRole",
+      Principal: { Service: "ec2.amazonaws.com" },
+    },
+  ],
+} as const;
+
+/**
+ * The role's inline policy, least privilege:
+ * - Session Manager only. AWS's AmazonSSMManagedInstanceCore also grants `ssm:GetParameter(s)` on
+ *   every parameter in the account, which would let the box read other stacks' secrets; these five
+ *   actions are what Session Manager needs (Run Command would need more, and is not used).
+ * - ECR pull from the one repository (GetAuthorizationToken cannot be scoped to a resource).
+ * - The one token parameter. It is encrypted with the AWS managed key `aws/ssm`, whose key policy
+ *   already allows decryption through SSM for principals in the account, so no kms statement.
+ */
+export function boxPolicy(input: BoxPermissionsInput): PolicyDocument {
+  const statements: PolicyStatement[] = [
+    {
+      Sid: "SessionManager",
+      Effect: "Allow",
+      Action: [
+        "ssm:UpdateInstanceInformation",
+        "ssmmessages:CreateControlChannel",
+        "ssmmessages:CreateDataChannel",
+        "ssmmessages:OpenControlChannel",
+        "ssmmessages:OpenDataChannel",
+      ],
+      Resource: "*",
+    },
+  ];
+  if (input.repositoryArn) {
+    statements.push(
+      { Sid: "EcrLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
+      {
+        Sid: "EcrPull",
+        Effect: "Allow",
+        Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+        Resource: input.repositoryArn,
+      },
+    );
+  }
+  if (input.tokenParameterArn) {
+    statements.push({
+      Sid: "ReadApiToken",
+      Effect: "Allow",
+      Action: ["ssm:GetParameter"],
+      Resource: input.tokenParameterArn,
+    });
+  }
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+/** The ARN of an ECR repository named in an image reference. */
+export function ecrRepositoryArn(
+  partition: string,
+  region: string,
+  accountId: string,
+  repository: string,
+): string {
+  return `arn:${partition}:ecr:${region}:${accountId}:repository/${repository}`;
+}

@@ -1,0 +1,158 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ApiToken } from "./components/api-token.ts";
+import { GpuBox } from "./components/gpu-box.ts";
+import { ImageRepository } from "./components/image-repository.ts";
+import { ModelStorage } from "./components/model-storage.ts";
+import { NetworkAccess } from "./components/network-access.ts";
+import { formatPlacement, type PlacementCandidate, planCandidates } from "./decisions/capacity.ts";
+import { ecrRepositoryArn } from "./decisions/iam.ts";
+import { parseImageRef } from "./decisions/image-ref.ts";
+import { planModelStorage } from "./decisions/storage.ts";
+import { stackTags } from "./decisions/tags.ts";
+import type { StackSettings } from "./settings.ts";
+import { renderUserData } from "./user-data/cloud-config.ts";
+import { BOX } from "./user-data/spec.ts";
+
+/** What `pulumi up` prints and `pulumi stack output` returns. */
+export interface StackOutputs {
+  endpointUrl: pulumi.Output<string>;
+  instanceId: pulumi.Output<string>;
+  availabilityZone: pulumi.Output<string>;
+  placement: string;
+  candidates: string[];
+  imageUri: pulumi.Output<string>;
+  repositoryUrl: pulumi.Output<string> | undefined;
+  apiToken: pulumi.Output<string> | undefined;
+  tokenParameterName: pulumi.Output<string> | undefined;
+  sessionCommand: pulumi.Output<string>;
+  tunnelCommand: pulumi.Output<string>;
+  bootLogCommand: pulumi.Output<string>;
+  smokeCommand: pulumi.Output<string>;
+}
+
+/** Names the stack needs from Pulumi's context; passed in so tests can vary them. */
+export interface StackContext {
+  project: string;
+  stack: string;
+}
+
+/**
+ * The whole deployment, as a table of contents: decide the placement, then the image repository,
+ * token, network access, the box, and its model storage. Every decision was made (and validated)
+ * before the first resource is declared.
+ */
+export function createStack(settings: StackSettings, context: StackContext): StackOutputs {
+  const tags = stackTags(context.project, context.stack, settings.tags);
+  const prefix = "i2v";
+  const candidates = planCandidates({ ...settings, subnetPinned: settings.subnetId !== undefined });
+  const placement: PlacementCandidate = settings.placement ?? (candidates[0] as PlacementCandidate);
+  const storagePlan = planModelStorage({
+    instanceType: placement.instanceType,
+    volumeGiB: settings.modelVolumeGiB,
+    throughputMiBps: settings.modelVolumeThroughputMiBps,
+    iops: settings.modelVolumeIops,
+    snapshotId: settings.modelSnapshotId,
+    initializationRateMiBps: settings.snapshotInitRateMiBps,
+    preferEbs: settings.modelStorage === "ebs",
+  });
+
+  const repository = settings.imageUri
+    ? undefined
+    : new ImageRepository(`${prefix}-images`, { forceDelete: settings.forceDeleteRepository, tags });
+  const imageUri = repository
+    ? pulumi.interpolate`${repository.repositoryUrl}:${settings.imageTag}`
+    : pulumi.output(settings.imageUri as string);
+  const token = settings.requireToken
+    ? new ApiToken(`${prefix}-token`, { parameterName: `/i2v/${context.stack}/api-token`, tags })
+    : undefined;
+  const network = new NetworkAccess(`${prefix}-net`, {
+    vpcId: settings.subnetId
+      ? aws.ec2.getSubnetOutput({ id: settings.subnetId }).vpcId
+      : aws.ec2.getVpcOutput({ default: true }).id,
+    port: BOX.port,
+    allowedCidrs: settings.allowedCidrs,
+    allowPublic: settings.allowPublic,
+    tags,
+  });
+
+  const userData = pulumi.all([imageUri, token?.parameterName]).apply(([uri, parameterName]) => {
+    const ref = parseImageRef(uri);
+    return renderUserData({
+      region: settings.region,
+      imageUri: uri,
+      ecr: ref.ecr ? { registry: ref.ecr.registry, region: ref.ecr.region } : undefined,
+      storage: storagePlan.kind,
+      tokenParameterName: parameterName,
+      weights: settings.weights,
+      mirror: settings.mirror,
+      runtimeEnv: settings.runtimeEnv,
+      readyTimeoutSeconds: settings.readyTimeoutMinutes * 60,
+    });
+  });
+
+  const box = new GpuBox(`${prefix}-box`, {
+    instanceType: placement.instanceType,
+    zone: placement.zone,
+    subnetId: settings.subnetId,
+    securityGroupIds: [network.securityGroupId],
+    userData,
+    amiId: settings.amiId,
+    market: settings.market,
+    rootVolumeGiB: settings.rootVolumeGiB,
+    repositoryArn: repository ? repository.arn : externalRepositoryArn(settings.imageUri),
+    tokenParameterArn: token?.parameterArn,
+    tags,
+  });
+  new ModelStorage(`${prefix}-models`, {
+    plan: storagePlan,
+    instanceId: box.instanceId,
+    availabilityZone: box.availabilityZone,
+    tags,
+  });
+
+  return reachability(settings, box, {
+    placement: formatPlacement(placement),
+    candidates: candidates.map(formatPlacement),
+    imageUri,
+    repositoryUrl: repository?.repositoryUrl,
+    apiToken: token?.value,
+    tokenParameterName: token?.parameterName,
+  });
+}
+
+/** ECR permission for an image the user pushed to their own ECR repository elsewhere. */
+function externalRepositoryArn(imageUri: string | undefined): pulumi.Output<string | undefined> {
+  const ecr = imageUri ? parseImageRef(imageUri).ecr : undefined;
+  if (!ecr) return pulumi.output(undefined);
+  return aws
+    .getPartitionOutput()
+    .partition.apply((partition) => ecrRepositoryArn(partition, ecr.region, ecr.accountId, ecr.repository));
+}
+
+/** Endpoint and the commands a user runs next; through an SSM tunnel when no CIDR may reach the box. */
+function reachability(
+  settings: StackSettings,
+  box: GpuBox,
+  rest: Pick<
+    StackOutputs,
+    "placement" | "candidates" | "imageUri" | "repositoryUrl" | "apiToken" | "tokenParameterName"
+  >,
+): StackOutputs {
+  const direct = settings.allowedCidrs.length > 0 || settings.allowPublic;
+  const endpointUrl = direct
+    ? pulumi.interpolate`http://${box.publicIp}:${BOX.port}`
+    : pulumi.output(`http://127.0.0.1:${BOX.port}`);
+  const region = settings.region;
+  const tokenArg = settings.requireToken ? ` --token "$(pulumi stack output apiToken --show-secrets)"` : "";
+  return {
+    ...rest,
+    endpointUrl,
+    instanceId: box.instanceId,
+    availabilityZone: box.availabilityZone,
+    sessionCommand: pulumi.interpolate`aws ssm start-session --region ${region} --target ${box.instanceId}`,
+    tunnelCommand: pulumi.interpolate`aws ssm start-session --region ${region} --target ${box.instanceId} --document-name AWS-StartPortForwardingSession --parameters portNumber=${BOX.port},localPortNumber=${BOX.port}`,
+    bootLogCommand: pulumi.interpolate`aws ec2 get-console-output --region ${region} --instance-id ${box.instanceId} --latest --output text`,
+    smokeCommand: pulumi.interpolate`npm run smoke -- --url ${endpointUrl}${tokenArg}`,
+  };
+}

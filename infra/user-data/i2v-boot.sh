@@ -1,0 +1,201 @@
+# --- body: infra/user-data/i2v-boot.sh (settings above are rendered by boot-script.ts) ---
+# Subcommands, run by systemd units and cloud-init:
+#   prepare     fast storage, container image, weights (every boot; idempotent)
+#   token       API token from SSM Parameter Store into the runtime's env file (every start)
+#   run         the runtime container in the foreground
+#   wait-ready  poll /readyz until ready, or fail after the deadline
+# Never enable `set -x` here: the token passes through this script.
+set -euo pipefail
+
+log() {
+  local uptime
+  uptime="$(cut -d' ' -f1 /proc/uptime)"
+  printf '%s i2v: [%ss since boot] %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$uptime" "$*" | tee -a "$LOG" >&2
+}
+
+die() {
+  log "FAILED: $*"
+  exit 1
+}
+
+# retry N CMD...: run CMD up to N times with growing pauses (registry and SSM hiccups at boot).
+retry() {
+  local attempts="$1" n=1
+  shift
+  until "$@"; do
+    if [ "$n" -ge "$attempts" ]; then
+      return 1
+    fi
+    sleep $((n * 5))
+    n=$((n + 1))
+  done
+}
+
+check_gpu() {
+  local gpu
+  gpu="$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null)" ||
+    die "nvidia-smi found no GPU or driver; is this a GPU instance type with the DLAMI?"
+  log "gpu: $gpu"
+}
+
+# The only disk we attach is the model volume: an EBS disk with no partitions (the root disk has them).
+find_ebs_model_disk() {
+  local disk
+  for disk in $(lsblk -dpno NAME,MODEL | awk '/Amazon Elastic Block Store/ {print $1}'); do
+    if [ "$(lsblk -no NAME "$disk" | wc -l)" -eq 1 ] && [ -z "$(lsblk -no MOUNTPOINT "$disk")" ]; then
+      echo "$disk"
+      return 0
+    fi
+  done
+  return 1
+}
+
+wait_for_ebs_model_disk() {
+  local deadline=$((SECONDS + 600)) disk
+  # The volume is attached after the instance starts running, so it may not be there yet.
+  until disk="$(find_ebs_model_disk)"; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      die "model volume did not appear within 600s"
+    fi
+    sleep 3
+  done
+  echo "$disk"
+}
+
+instance_store_device() {
+  local -a disks
+  mapfile -t disks < <(lsblk -dpno NAME,MODEL | awk '/Amazon EC2 NVMe Instance Storage/ {print $1}')
+  if [ "${#disks[@]}" -eq 0 ]; then
+    die "no instance-store NVMe found; set i2v:modelStorage to ebs for this type"
+  fi
+  if [ "${#disks[@]}" -eq 1 ]; then
+    echo "${disks[0]}"
+    return 0
+  fi
+  # Stripe several NVMe devices into one; after a reboot the array already exists.
+  if [ ! -e /dev/md/i2v ]; then
+    mdadm --assemble /dev/md/i2v "${disks[@]}" >/dev/null 2>&1 ||
+      mdadm --create /dev/md/i2v --run --level=0 --raid-devices="${#disks[@]}" "${disks[@]}" >&2
+  fi
+  echo /dev/md/i2v
+}
+
+prepare_storage() {
+  local device
+  if mountpoint -q "$MOUNT"; then
+    log "storage: $MOUNT already mounted"
+    return 0
+  fi
+  mkdir -p "$MOUNT"
+  if [ "$STORAGE" = instance-store ] && mountpoint -q /opt/dlami/nvme; then
+    # The DLAMI has already striped and mounted the instance store; share it instead of reformatting.
+    mkdir -p /opt/dlami/nvme/i2v
+    mount --bind /opt/dlami/nvme/i2v "$MOUNT"
+    log "storage: instance store (DLAMI mount /opt/dlami/nvme)"
+    return 0
+  fi
+  if [ "$STORAGE" = instance-store ]; then
+    device="$(instance_store_device)"
+  else
+    device="$(wait_for_ebs_model_disk)"
+  fi
+  if ! blkid "$device" >/dev/null 2>&1; then
+    # nodiscard: a fresh NVMe or gp3 device is already empty, and discarding TBs takes minutes.
+    mkfs.ext4 -q -F -E nodiscard -L i2v-models "$device"
+  fi
+  mount -o noatime "$device" "$MOUNT"
+  log "storage: $STORAGE $device on $MOUNT ($(df -h --output=size "$MOUNT" | tail -n 1 | tr -d ' '))"
+}
+
+ecr_login() {
+  aws ecr get-login-password --region "$ECR_REGION" | docker login --username AWS --password-stdin "$ECR_REGISTRY" >/dev/null
+}
+
+load_image() {
+  if [ -n "$ECR_REGISTRY" ]; then
+    retry 5 ecr_login || die "ECR login to $ECR_REGISTRY failed"
+  fi
+  if docker image inspect "$IMAGE" >/dev/null 2>&1; then
+    log "image: $IMAGE already present"
+    return 0
+  fi
+  # docker pull is silent for minutes on multi-GB images; say so before and after.
+  log "image: pulling $IMAGE"
+  local start=$SECONDS
+  retry 3 docker pull --quiet "$IMAGE" >/dev/null || die "docker pull $IMAGE failed"
+  log "image: pulled in $((SECONDS - start))s ($(docker image inspect --format '{{.Size}}' "$IMAGE") bytes)"
+}
+
+fetch_weights() {
+  mkdir -p "$MOUNT/hf"
+  if [ "$WEIGHTS" = baked ]; then
+    log "weights: baked into the image"
+    return 0
+  fi
+  local -a args=(npm run fetch-model -- "$WEIGHTS")
+  if [ -n "$MIRROR" ]; then
+    args+=(--mirror "$MIRROR")
+  fi
+  log "weights: fetching $WEIGHTS into $MOUNT/hf"
+  local start=$SECONDS
+  # Same cache layout the runtime reads (HF_HOME); a cached re-run transfers no file bodies.
+  docker run --rm --volume "$MOUNT/hf:$CONTAINER_CACHE" --env "HF_HOME=$CONTAINER_CACHE" "$IMAGE" "${args[@]}" >&2 ||
+    die "fetch-model $WEIGHTS failed"
+  log "weights: ready in $((SECONDS - start))s"
+}
+
+write_token() {
+  local dir tmp token
+  dir="$(dirname "$ENV_FILE")"
+  umask 077
+  install -d -m 0700 "$dir"
+  tmp="$(mktemp "$dir/.runtime.env.XXXXXX")"
+  if [ -n "$TOKEN_PARAMETER" ]; then
+    token="$(retry 5 aws ssm get-parameter --region "$REGION" --name "$TOKEN_PARAMETER" --with-decryption \
+      --query Parameter.Value --output text)" || die "could not read $TOKEN_PARAMETER from SSM"
+    printf 'I2V_TOKEN=%s\n' "$token" >"$tmp"
+  fi
+  chmod 0600 "$tmp"
+  mv -f "$tmp" "$ENV_FILE"
+}
+
+run_container() {
+  local -a env_args=()
+  local pair
+  for pair in "${RUNTIME_ENV[@]}"; do
+    env_args+=(--env "$pair")
+  done
+  exec docker run --rm --name "$CONTAINER" --gpus all --publish "$PORT:$PORT" \
+    --env-file "$ENV_FILE" --env "HF_HOME=$CONTAINER_CACHE" --volume "$MOUNT/hf:$CONTAINER_CACHE" \
+    "${env_args[@]}" "$IMAGE"
+}
+
+wait_ready() {
+  local deadline=$((SECONDS + READY_TIMEOUT_S))
+  until curl -fsS --max-time 5 "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      log "NOT READY after ${READY_TIMEOUT_S}s; see journalctl -u i2v-prepare -u i2v-runtime"
+      return 1
+    fi
+    sleep 5
+  done
+  log "READY: http://127.0.0.1:$PORT/readyz answers"
+}
+
+case "${1:-}" in
+  prepare)
+    log "prepare: start"
+    check_gpu
+    prepare_storage
+    load_image
+    fetch_weights
+    log "prepare: done"
+    ;;
+  token) write_token ;;
+  run) run_container ;;
+  wait-ready) wait_ready ;;
+  *)
+    echo "usage: $0 prepare|token|run|wait-ready" >&2
+    exit 2
+    ;;
+esac
