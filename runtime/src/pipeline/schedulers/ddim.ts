@@ -157,6 +157,14 @@ export class DdimScheduler implements Scheduler {
   linearStep(stepIndex: number): LinearStep {
     const { p, q, u, w, a, d, std } = this.coefficientsAt(stepIndex);
     if (std > 0) throw new RangeError("DDIM with eta > 0 is stochastic and has no linear form; use eta = 0");
-    return { x0Sample: p, x0Output: q, clip: this.clipRange, prevX0: a, prevSample: d * u, prevOutput: d * w, prevHistory: 0 };
+    return {
+      x0Sample: p,
+      x0Output: q,
+      clip: this.clipRange,
+      prevX0: a,
+      prevSample: d * u,
+      prevOutput: d * w,
+      prevHistory: 0,
+    };
   }
 }

@@ -1,0 +1,103 @@
+import { rename, rm } from "node:fs/promises";
+import { PassThrough } from "node:stream";
+import ffmpeg from "fluent-ffmpeg";
+import { I2vError } from "../errors.ts";
+import type { FrameSink } from "../pipeline/frame-sink.ts";
+import { findTool } from "./ffmpeg-path.ts";
+
+/** Encoder settings; the defaults make an MP4 every browser plays. */
+export interface Mp4Options {
+  /** x264 constant rate factor: lower is better quality and bigger files. */
+  crf: number;
+  /** x264 preset: faster presets trade file size for encode time. */
+  preset: string;
+}
+
+export const DEFAULT_MP4_OPTIONS: Mp4Options = { crf: 18, preset: "veryfast" };
+
+/**
+ * Streams RGB24 frames into ffmpeg (H.264, yuv420p, +faststart) as they are decoded. Writes to a
+ * temporary name and renames on success, so a failed or canceled job never leaves a partial MP4
+ * under the final name.
+ */
+export class Mp4Writer implements FrameSink {
+  private input: PassThrough | undefined;
+  private done: Promise<void> | undefined;
+  private stderrTail: string[] = [];
+  private readonly partial: string;
+
+  constructor(
+    readonly outPath: string,
+    private readonly options: Mp4Options = DEFAULT_MP4_OPTIONS,
+  ) {
+    this.partial = `${outPath}.partial-${process.pid}.mp4`;
+  }
+
+  async start(video: { width: number; height: number; fps: number }): Promise<void> {
+    if (video.width % 2 || video.height % 2)
+      throw new I2vError("encode_failed", `yuv420p needs even sizes, got ${video.width}x${video.height}`);
+    const input = new PassThrough({ highWaterMark: video.width * video.height * 3 * 2 });
+    this.input = input;
+    const command = ffmpeg({ stdoutLines: 0 })
+      .setFfmpegPath(findTool("ffmpeg").path)
+      .input(input)
+      .inputFormat("rawvideo")
+      .inputOptions([
+        "-pix_fmt rgb24",
+        `-video_size ${video.width}x${video.height}`,
+        `-framerate ${video.fps}`,
+      ])
+      .videoCodec("libx264")
+      .outputOptions([
+        "-pix_fmt yuv420p",
+        `-crf ${this.options.crf}`,
+        `-preset ${this.options.preset}`,
+        `-r ${video.fps}`,
+        "-movflags +faststart",
+        "-an",
+      ])
+      .format("mp4")
+      .on("stderr", (line: string) => {
+        this.stderrTail.push(line);
+        if (this.stderrTail.length > 20) this.stderrTail.shift();
+      });
+    this.done = new Promise<void>((resolve, reject) => {
+      command.on("end", () => resolve());
+      command.on("error", (error: Error) => reject(this.failure(error)));
+    });
+    // A failure before finish() is awaited there; keep it from surfacing as an unhandled rejection.
+    this.done.catch(() => undefined);
+    command.save(this.partial);
+  }
+
+  async write(rgb: Uint8Array): Promise<void> {
+    const input = this.requireStarted();
+    if (!input.write(rgb)) {
+      await Promise.race([new Promise((resolve) => input.once("drain", resolve)), this.done]);
+    }
+  }
+
+  async finish(): Promise<void> {
+    this.requireStarted().end();
+    await this.done;
+    await rename(this.partial, this.outPath);
+  }
+
+  async abort(): Promise<void> {
+    this.input?.destroy();
+    await this.done?.catch(() => undefined);
+    await rm(this.partial, { force: true });
+  }
+
+  private requireStarted(): PassThrough {
+    if (!this.input) throw new Error("Mp4Writer.start() was not called");
+    return this.input;
+  }
+
+  private failure(error: Error): I2vError {
+    const tail = this.stderrTail.slice(-8).join("\n");
+    return new I2vError("encode_failed", `ffmpeg failed: ${error.message}${tail ? `\n${tail}` : ""}`, {
+      stderr: tail,
+    });
+  }
+}

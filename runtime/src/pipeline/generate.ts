@@ -1,0 +1,294 @@
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import * as ort from "onnxruntime-node";
+import { I2vError } from "../errors.ts";
+import type { FrameSink } from "./frame-sink.ts";
+import { DEFAULT_IMAGE_LIMITS, type ImageLimits, prepareImage } from "./image-input.ts";
+import { LatentUpdater } from "./latent-update.ts";
+import type { GenerateParams } from "./params.ts";
+import { fillNormal } from "./random.ts";
+import { createScheduler } from "./schedulers/index.ts";
+import { type ModelSessions, RunClock } from "./sessions.ts";
+import { dimsOf, idsTensor, numberTensor, repeatBatch, rgbToNormalized, rgbToSigned } from "./tensors.ts";
+import type { PromptTokenizer } from "./tokenize.ts";
+
+/** Stages of one generation, in order, as they appear in timings and progress. */
+export const STAGES = [
+  "preprocess",
+  "text_encode",
+  "image_encode",
+  "vae_encode",
+  "denoise",
+  "vae_decode",
+  "encode",
+] as const;
+export type Stage = (typeof STAGES)[number];
+
+export interface Progress {
+  stage: Stage;
+  step: number;
+  steps: number;
+}
+
+export interface GenerateHooks {
+  /** Cancel or deadline: checked between steps and chunks; the reason decides the error code. */
+  signal?: AbortSignal;
+  onProgress?(progress: Progress): void;
+  imageLimits?: ImageLimits;
+}
+
+export interface GenerateResult {
+  width: number;
+  height: number;
+  frames: number;
+  fps: number;
+  seed: number;
+  /** Wall time of each stage (ms). */
+  timings: Record<Stage, number>;
+  /** Time inside ONNX Runtime (ms), in total and per session. */
+  ortMs: number;
+  ortBySession: Record<string, { ms: number; calls: number }>;
+  /** Highest resident memory seen during the job (MiB). */
+  peakRssMb: number;
+}
+
+/**
+ * One image-to-video generation through the model's sessions. Runs where the sessions live (the
+ * inference worker). Per step: one UNet call with guidance batched, then one fused pass for guidance
+ * and the scheduler step (LatentUpdater).
+ */
+export async function generate(
+  sessions: ModelSessions,
+  tokenizer: PromptTokenizer,
+  params: GenerateParams,
+  imageBytes: Uint8Array,
+  sink: FrameSink,
+  hooks: GenerateHooks = {},
+): Promise<GenerateResult> {
+  const { manifest } = sessions.loaded;
+  const clock = new RunClock();
+  const timings = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
+  let peakRss = process.memoryUsage().rss;
+  const sampleMemory = () => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  };
+  let stageStart = performance.now();
+  const endStage = (stage: Stage) => {
+    const now = performance.now();
+    timings[stage] += now - stageStart;
+    stageStart = now;
+    sampleMemory();
+  };
+  const checkAborted = () => {
+    const reason = hooks.signal?.reason;
+    if (!hooks.signal?.aborted) return;
+    throw reason instanceof I2vError ? reason : new I2vError("canceled", "The job was canceled.");
+  };
+
+  const guided = params.guidance_scale > 1;
+  const copies = guided ? 2 : 1;
+  const F = params.num_frames;
+
+  // Preprocess: decode and resize the image, tokenize the prompts.
+  const image = await prepareImage(
+    imageBytes,
+    params.resolution,
+    manifest.latent.size_multiple,
+    manifest.image_encoder.size,
+    hooks.imageLimits ?? DEFAULT_IMAGE_LIMITS,
+  );
+  const prompts = guided ? [params.negative_prompt, params.prompt] : [params.prompt];
+  const ids = prompts.map((p) => tokenizer.encode(p));
+  const scheduler = createScheduler(params.scheduler, manifest.scheduler.config, params.num_inference_steps);
+  endStage("preprocess");
+  try {
+    hooks.onProgress?.({ stage: "text_encode", step: 0, steps: params.num_inference_steps });
+    const textIO = sessions.io.text_encoder;
+    const text = await sessions.run(
+      "text_encoder",
+      { [textIO.inputs.input_ids!.name]: idsTensor(textIO.inputs.input_ids!, ids) },
+      clock,
+    );
+    const hidden = text[textIO.outputs.hidden_states!.name]!;
+    endStage("text_encode");
+
+    const imageIO = sessions.io.image_encoder;
+    const { size, mean, std } = manifest.image_encoder;
+    const pixels = new ort.Tensor("float32", rgbToNormalized(image.encoderRgb, size, mean, std), [
+      1,
+      3,
+      size,
+      size,
+    ]);
+    const embeds = (
+      await sessions.run("image_encoder", { [imageIO.inputs.pixel_values!.name]: pixels }, clock)
+    )[imageIO.outputs.image_embeds!.name]!;
+    const embedDims = dimsOf(embeds);
+    const embedData = embeds.data as Float32Array;
+    // The negative image embedding is zeros (I2VGen-XL), placed first like the negative prompt.
+    const imageEmbeddings = new Float32Array(embedData.length * copies);
+    imageEmbeddings.set(embedData, (copies - 1) * embedData.length);
+    const unetIO = sessions.io.unet;
+    const embedRank = unetIO.inputs.image_embeddings!.shape.length;
+    const embedShape =
+      embedRank === 3 && embedDims.length === 2
+        ? [copies, 1, embedDims[1]!]
+        : [copies, ...embedDims.slice(1)];
+    endStage("image_encode");
+
+    const vaeIO = sessions.io.vae_encoder;
+    const vaeInput = new ort.Tensor("float32", rgbToSigned(image.rgb, image.width, image.height), [
+      1,
+      3,
+      image.height,
+      image.width,
+    ]);
+    const latent = (await sessions.run("vae_encoder", { [vaeIO.inputs.sample!.name]: vaeInput }, clock))[
+      vaeIO.outputs.latent!.name
+    ]!;
+    const [, C, h, w] = dimsOf(latent) as [number, number, number, number];
+    const imageLatents = frameConditioning(
+      latent.data as Float32Array,
+      manifest.latent.scaling_factor,
+      manifest.latent.frame_conditioning,
+      C,
+      F,
+      h * w,
+    );
+    endStage("vae_encode");
+
+    // Denoise: UNet (guidance batched into one call) then the latent update graph, per step.
+    const batchedDims = [copies, C, F, h, w];
+    const updater = new LatentUpdater(
+      fillNormal(new Float32Array(C * F * h * w), params.seed, scheduler.initNoiseSigma),
+      copies,
+    );
+    const constantFeeds = {
+      [unetIO.inputs.encoder_hidden_states!.name]: hidden,
+      [unetIO.inputs.fps!.name]: numberTensor(unetIO.inputs.fps!, new Array(copies).fill(params.target_fps)),
+      [unetIO.inputs.image_latents!.name]: new ort.Tensor(
+        "float32",
+        repeatBatch(imageLatents, copies),
+        batchedDims,
+      ),
+      [unetIO.inputs.image_embeddings!.name]: new ort.Tensor("float32", imageEmbeddings, embedShape),
+    };
+    const sampleTensor = new ort.Tensor("float32", updater.modelInput, batchedDims);
+    const steps = scheduler.timesteps.length;
+    for (let i = 0; i < steps; i++) {
+      checkAborted();
+      const out = await sessions.run(
+        "unet",
+        {
+          ...constantFeeds,
+          [unetIO.inputs.sample!.name]: sampleTensor,
+          [unetIO.inputs.timestep!.name]: numberTensor(unetIO.inputs.timestep!, [scheduler.timesteps[i]!]),
+        },
+        clock,
+      );
+      updater.step(
+        out[unetIO.outputs.model_output!.name]!.data as Float32Array,
+        scheduler.linearStep(i),
+        params.guidance_scale,
+      );
+      sampleMemory();
+      hooks.onProgress?.({ stage: "denoise", step: i + 1, steps });
+      // Let the worker's event loop deliver a cancel message between steps.
+      await yieldToEventLoop();
+    }
+    const sample = updater.sample;
+    endStage("denoise");
+
+    // Decode in chunks of frames (bounded memory), streaming each chunk to the encoder.
+    await sink.start({ width: image.width, height: image.height, fps: params.target_fps, frames: F });
+    const decIO = sessions.io.vae_decoder;
+    const chunk = Math.max(1, Math.min(params.decode_chunk_size, F));
+    let encodeMs = 0;
+    for (let f0 = 0; f0 < F; f0 += chunk) {
+      checkAborted();
+      const n = Math.min(chunk, F - f0);
+      const framesLatent = framesOf(sample, C, F, h * w, f0, n, 1 / manifest.latent.scaling_factor);
+      const decoded = (
+        await sessions.run(
+          "vae_decoder",
+          { [decIO.inputs.latent!.name]: new ort.Tensor("float32", framesLatent, [n, C, h, w]) },
+          clock,
+        )
+      )[decIO.outputs.sample!.name]!;
+      const rgb = (await sessions.run("frames_to_rgb", { images: decoded }, clock)).rgb!;
+      const writeStart = performance.now();
+      await sink.write(rgb.data as Uint8Array, n);
+      encodeMs += performance.now() - writeStart;
+      hooks.onProgress?.({ stage: "vae_decode", step: f0 + n, steps: F });
+    }
+    endStage("vae_decode");
+    timings.vae_decode -= encodeMs;
+    hooks.onProgress?.({ stage: "encode", step: 0, steps: 1 });
+    await sink.finish();
+    endStage("encode");
+    timings.encode += encodeMs;
+  } catch (error) {
+    await sink.abort(error as Error).catch(() => undefined);
+    throw error;
+  }
+  const ortBySession = Object.fromEntries(
+    [...clock.ms].map(([name, ms]) => [name, { ms, calls: clock.calls.get(name) ?? 0 }]),
+  );
+  return {
+    width: image.width,
+    height: image.height,
+    frames: F,
+    fps: params.target_fps,
+    seed: params.seed,
+    timings,
+    ortMs: clock.total(),
+    ortBySession,
+    peakRssMb: peakRss / 2 ** 20,
+  };
+}
+
+/**
+ * image_latents [1, C, F, h, w] from the encoded first frame, scaled by the VAE's scaling factor.
+ * I2VGen-XL: frame 0 is the image latent, frame k >= 1 is a constant plane k/(F-1).
+ */
+function frameConditioning(
+  latent: Float32Array,
+  scaling: number,
+  mode: "first_frame_then_position_planes" | "repeat",
+  C: number,
+  F: number,
+  plane: number,
+): Float32Array {
+  const out = new Float32Array(C * F * plane);
+  for (let c = 0; c < C; c++) {
+    for (let f = 0; f < F; f++) {
+      const dst = (c * F + f) * plane;
+      if (f === 0 || mode === "repeat") {
+        for (let p = 0; p < plane; p++) out[dst + p] = (latent[c * plane + p] as number) * scaling;
+      } else {
+        out.fill(f / (F - 1), dst, dst + plane);
+      }
+    }
+  }
+  return out;
+}
+
+/** Frames f0..f0+n of latents [1, C, F, h, w] as [n, C, h, w], times `scale`. */
+function framesOf(
+  latents: Float32Array,
+  C: number,
+  F: number,
+  plane: number,
+  f0: number,
+  n: number,
+  scale: number,
+): Float32Array {
+  const out = new Float32Array(n * C * plane);
+  for (let j = 0; j < n; j++) {
+    for (let c = 0; c < C; c++) {
+      const src = (c * F + f0 + j) * plane;
+      const dst = (j * C + c) * plane;
+      for (let p = 0; p < plane; p++) out[dst + p] = (latents[src + p] as number) * scale;
+    }
+  }
+  return out;
+}

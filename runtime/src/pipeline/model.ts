@@ -1,0 +1,111 @@
+import { I2vError } from "../errors.ts";
+import { MemorySink } from "./frame-sink.ts";
+import { generate } from "./generate.ts";
+import { type LoadedManifest, loadManifest } from "./manifest.ts";
+import type { GenerateParams } from "./params.ts";
+import { chooseProvider } from "./providers.ts";
+import { type RuntimeOptions, type RuntimeOptionsInput, runtimeOptionsSchema } from "./runtime-options.ts";
+import { ModelSessions } from "./sessions.ts";
+import { loadTokenizer, type PromptTokenizer } from "./tokenize.ts";
+
+/** What is known about a loaded model, for /v1/system and logs. */
+export interface ModelInfo {
+  name: string;
+  dir: string;
+  variant: string;
+  provider: string;
+  providerWarning?: string;
+  loadMs: number;
+  warmupMs: number;
+}
+
+/**
+ * A model ready to generate: manifest validated, sessions created once and warmed up, tokenizer
+ * loaded. Replaced as a whole on reload; the old one is released when its jobs are done.
+ */
+export class LoadedModel {
+  private constructor(
+    readonly sessions: ModelSessions,
+    readonly tokenizer: PromptTokenizer,
+    readonly info: ModelInfo,
+  ) {}
+
+  get manifest(): LoadedManifest["manifest"] {
+    return this.sessions.loaded.manifest;
+  }
+
+  static async load(dir: string, input: RuntimeOptionsInput = {}): Promise<LoadedModel> {
+    const started = performance.now();
+    const options: RuntimeOptions = runtimeOptionsSchema.parse(input);
+    const provider = await chooseProvider(options);
+    const onGpu = provider.provider !== "cpu";
+    const loaded = await loadManifestForVariant(
+      dir,
+      options.variant ?? (onGpu ? "fp16" : "fp32"),
+      options.variant === undefined,
+    );
+    const sessions = await ModelSessions.create(loaded, options, provider);
+    const tokenizer = await loadTokenizer(loaded.tokenizerFile, loaded.manifest.tokenizer);
+    const loadMs = performance.now() - started;
+    const model = new LoadedModel(sessions, tokenizer, {
+      name: loaded.manifest.name,
+      dir,
+      variant: loaded.variant,
+      provider: provider.provider,
+      ...(provider.warning ? { providerWarning: provider.warning } : {}),
+      loadMs,
+      warmupMs: 0,
+    });
+    model.info.warmupMs = await model.warmup();
+    return model;
+  }
+
+  /** One tiny generation, so the first user does not pay for allocations and kernel selection. */
+  private async warmup(): Promise<number> {
+    const started = performance.now();
+    const multiple = this.manifest.latent.size_multiple;
+    const params: GenerateParams = {
+      prompt: "warm up",
+      negative_prompt: "",
+      preset: "quick",
+      resolution: multiple,
+      num_frames: 2,
+      num_inference_steps: 1,
+      guidance_scale: 2,
+      target_fps: 8,
+      seed: 0,
+      scheduler: this.manifest.scheduler.default,
+      decode_chunk_size: 2,
+    };
+    await generate(this.sessions, this.tokenizer, params, await warmupImage(multiple), new MemorySink());
+    return performance.now() - started;
+  }
+
+  async release(): Promise<void> {
+    await this.sessions.release();
+  }
+}
+
+/** Loads the requested variant; an implied fp16 falls back to fp32 when the model has no fp16. */
+async function loadManifestForVariant(
+  dir: string,
+  variant: "fp32" | "fp16",
+  implied: boolean,
+): Promise<LoadedManifest> {
+  try {
+    return await loadManifest(dir, variant);
+  } catch (error) {
+    const noVariant =
+      error instanceof I2vError && String(error.details?.problems).includes(`no ${variant} variant`);
+    if (implied && variant === "fp16" && noVariant) return loadManifest(dir, "fp32");
+    throw error;
+  }
+}
+
+async function warmupImage(side: number): Promise<Uint8Array> {
+  const { default: sharp } = await import("sharp");
+  const size = Math.max(32, side);
+  return sharp({ create: { width: size, height: size, channels: 3, background: "#808080" } })
+    .png()
+    .toBuffer();
+}

@@ -1,0 +1,88 @@
+import { z } from "zod";
+import { I2vError } from "../errors.ts";
+import { PRESET_NAMES, PRESETS, type PresetName } from "./presets.ts";
+import type { SchedulerKind } from "./schedulers/index.ts";
+
+/** Limits on what one generation may ask for, whatever the preset. */
+export const LIMITS = {
+  promptChars: 1000,
+  frames: { min: 2, max: 64 },
+  steps: { min: 1, max: 150 },
+  guidance: { min: 0, max: 30 },
+  fps: { min: 1, max: 60 },
+  resolution: { min: 64, max: 1280 },
+  seed: { min: 0, max: 2 ** 32 - 1 },
+  decodeChunk: { min: 1, max: 64 },
+} as const;
+
+const intIn = (range: { min: number; max: number }) => z.number().int().min(range.min).max(range.max);
+
+/**
+ * A generation request. Names follow diffusers' pipeline call (prompt, negative_prompt, num_frames,
+ * num_inference_steps, guidance_scale, target_fps, seed), plus preset, resolution and scheduler.
+ */
+export const generateRequestSchema = z
+  .object({
+    prompt: z.string().max(LIMITS.promptChars).default(""),
+    negative_prompt: z.string().max(LIMITS.promptChars).optional(),
+    preset: z.enum(PRESET_NAMES).default("standard"),
+    resolution: intIn(LIMITS.resolution).optional(),
+    num_frames: intIn(LIMITS.frames).optional(),
+    num_inference_steps: intIn(LIMITS.steps).optional(),
+    guidance_scale: z.number().min(LIMITS.guidance.min).max(LIMITS.guidance.max).optional(),
+    target_fps: intIn(LIMITS.fps).optional(),
+    seed: intIn(LIMITS.seed).optional(),
+    scheduler: z.enum(["ddim", "dpmpp-2m"]).optional(),
+    decode_chunk_size: intIn(LIMITS.decodeChunk).optional(),
+  })
+  .strict();
+
+export type GenerateRequest = z.input<typeof generateRequestSchema>;
+
+/** Every parameter of a generation, with preset defaults applied and the seed fixed. */
+export interface GenerateParams {
+  prompt: string;
+  negative_prompt: string;
+  preset: PresetName;
+  resolution: number;
+  num_frames: number;
+  num_inference_steps: number;
+  guidance_scale: number;
+  target_fps: number;
+  seed: number;
+  scheduler: SchedulerKind;
+  decode_chunk_size: number;
+}
+
+/** Model-level defaults the manifest supplies. */
+export interface ModelDefaults {
+  negative_prompt: string;
+  scheduler: SchedulerKind;
+}
+
+/**
+ * Validates a request and fills in the preset's values. Throws `invalid_parameters` listing every
+ * problem as `field: message`.
+ */
+export function resolveParams(input: unknown, model: ModelDefaults): GenerateParams {
+  const parsed = generateRequestSchema.safeParse(input ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(request)"}: ${i.message}`);
+    throw new I2vError("invalid_parameters", `Invalid parameters: ${problems.join("; ")}`, { problems });
+  }
+  const r = parsed.data;
+  const preset = PRESETS[r.preset];
+  return {
+    prompt: r.prompt,
+    negative_prompt: r.negative_prompt ?? model.negative_prompt,
+    preset: r.preset,
+    resolution: r.resolution ?? preset.resolution,
+    num_frames: r.num_frames ?? preset.num_frames,
+    num_inference_steps: r.num_inference_steps ?? preset.num_inference_steps,
+    guidance_scale: r.guidance_scale ?? preset.guidance_scale,
+    target_fps: r.target_fps ?? preset.target_fps,
+    seed: r.seed ?? Math.floor(Math.random() * 2 ** 32),
+    scheduler: r.scheduler ?? model.scheduler,
+    decode_chunk_size: r.decode_chunk_size ?? 4,
+  };
+}

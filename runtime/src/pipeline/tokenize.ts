@@ -1,0 +1,42 @@
+import { readFile } from "node:fs/promises";
+import { Tokenizer } from "@huggingface/tokenizers";
+import type { Manifest } from "./manifest.ts";
+
+/** Turns prompts into the fixed-length id rows the text encoder takes. */
+export interface PromptTokenizer {
+  /** Ids padded or truncated to `max_length`, with the model's start and end tokens. */
+  encode(text: string): BigInt64Array;
+}
+
+/** Reads the model's tokenizer.json with Hugging Face's tokenizer library. */
+export async function loadTokenizer(file: string, config: Manifest["tokenizer"]): Promise<PromptTokenizer> {
+  const json = JSON.parse(await readFile(file, "utf8"));
+  const tokenizer = new Tokenizer(json, { model_max_length: config.max_length });
+  const unknownId =
+    json.model?.unk_token !== undefined ? json.model.vocab?.[json.model.unk_token] : undefined;
+  return {
+    encode(text) {
+      const { ids } = tokenizer.encode(text, { add_special_tokens: true });
+      const body = (ids as (number | undefined)[]).map((id) => {
+        // Some tokenizer models give no id for an unknown word; map it to the unknown token.
+        if (typeof id === "number") return id;
+        if (unknownId === undefined)
+          throw new Error(`tokenizer has no id for a word in "${text}" and no unknown token`);
+        return unknownId;
+      });
+      const withSpecial = [
+        ...(config.bos_id !== null ? [config.bos_id] : []),
+        ...body.slice(
+          0,
+          config.max_length - (config.bos_id !== null ? 1 : 0) - (config.eos_id !== null ? 1 : 0),
+        ),
+        ...(config.eos_id !== null ? [config.eos_id] : []),
+      ];
+      const out = new BigInt64Array(config.max_length).fill(BigInt(config.pad_id));
+      withSpecial.forEach((id, i) => {
+        out[i] = BigInt(id);
+      });
+      return out;
+    },
+  };
+}
