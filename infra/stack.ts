@@ -1,15 +1,16 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { bootSpecFor, tokenParameterName } from "./boot-spec.ts";
 import { ApiToken } from "./components/api-token.ts";
 import { GpuBox } from "./components/gpu-box.ts";
 import { ImageRepository } from "./components/image-repository.ts";
 import { ModelStorage } from "./components/model-storage.ts";
 import { NetworkAccess } from "./components/network-access.ts";
-import { formatPlacement, type PlacementCandidate, planCandidates } from "./decisions/capacity.ts";
+import { formatPlacement } from "./decisions/capacity.ts";
 import { ecrRepositoryArn } from "./decisions/iam.ts";
 import { parseImageRef } from "./decisions/image-ref.ts";
-import { planModelStorage } from "./decisions/storage.ts";
 import { stackTags } from "./decisions/tags.ts";
+import { candidatesFor, currentPlacement, storagePlanFor } from "./plan.ts";
 import type { StackSettings } from "./settings.ts";
 import { renderUserData } from "./user-data/cloud-config.ts";
 import { BOX } from "./user-data/spec.ts";
@@ -45,17 +46,9 @@ export interface StackContext {
 export function createStack(settings: StackSettings, context: StackContext): StackOutputs {
   const tags = stackTags(context.project, context.stack, settings.tags);
   const prefix = "i2v";
-  const candidates = planCandidates({ ...settings, subnetPinned: settings.subnetId !== undefined });
-  const placement: PlacementCandidate = settings.placement ?? (candidates[0] as PlacementCandidate);
-  const storagePlan = planModelStorage({
-    instanceType: placement.instanceType,
-    volumeGiB: settings.modelVolumeGiB,
-    throughputMiBps: settings.modelVolumeThroughputMiBps,
-    iops: settings.modelVolumeIops,
-    snapshotId: settings.modelSnapshotId,
-    initializationRateMiBps: settings.snapshotInitRateMiBps,
-    preferEbs: settings.modelStorage === "ebs",
-  });
+  const candidates = candidatesFor(settings);
+  const placement = currentPlacement(settings);
+  const storagePlan = storagePlanFor(settings, placement.instanceType);
 
   const repository = settings.imageUri
     ? undefined
@@ -64,7 +57,7 @@ export function createStack(settings: StackSettings, context: StackContext): Sta
     ? pulumi.interpolate`${repository.repositoryUrl}:${settings.imageTag}`
     : pulumi.output(settings.imageUri as string);
   const token = settings.requireToken
-    ? new ApiToken(`${prefix}-token`, { parameterName: `/i2v/${context.stack}/api-token`, tags })
+    ? new ApiToken(`${prefix}-token`, { parameterName: tokenParameterName(context.stack), tags })
     : undefined;
   const network = new NetworkAccess(`${prefix}-net`, {
     vpcId: settings.subnetId
@@ -76,20 +69,13 @@ export function createStack(settings: StackSettings, context: StackContext): Sta
     tags,
   });
 
-  const userData = pulumi.all([imageUri, token?.parameterName]).apply(([uri, parameterName]) => {
-    const ref = parseImageRef(uri);
-    return renderUserData({
-      region: settings.region,
-      imageUri: uri,
-      ecr: ref.ecr ? { registry: ref.ecr.registry, region: ref.ecr.region } : undefined,
-      storage: storagePlan.kind,
-      tokenParameterName: parameterName,
-      weights: settings.weights,
-      mirror: settings.mirror,
-      runtimeEnv: settings.runtimeEnv,
-      readyTimeoutSeconds: settings.readyTimeoutMinutes * 60,
-    });
-  });
+  const userData = pulumi
+    .all([imageUri, token?.parameterName])
+    .apply(([uri, parameterName]) =>
+      renderUserData(
+        bootSpecFor(settings, storagePlan, { imageUri: uri, tokenParameterName: parameterName }),
+      ),
+    );
 
   const box = new GpuBox(`${prefix}-box`, {
     instanceType: placement.instanceType,

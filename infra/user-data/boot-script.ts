@@ -27,14 +27,22 @@ export function renderBootScript(spec: BootSpec): string {
     ["LOG", BOX.log],
     ["CONTAINER", BOX.container],
   ];
-  const env = Object.entries(spec.runtimeEnv).map(([k, v]) => `  ${shellQuote(`${k}=${v}`)}`);
+  const env = Object.entries(spec.runtimeEnv).map(([k, v]) => `${k}=${v}`);
   return [
     "#!/bin/bash",
     "# i2v boot helper, rendered by infra/user-data/boot-script.ts from the stack's config.",
-    ...settings.map(([name, value]) => `${name}=${shellQuote(value)}`),
+    ...settings.flatMap(([name, value]) => [...literalNote([value]), `${name}=${shellQuote(value)}`]),
+    ...literalNote(env),
     "RUNTIME_ENV=(",
-    ...env,
+    ...env.map((pair) => `  ${shellQuote(pair)}`),
     ")",
     BODY,
   ].join("\n");
+}
+
+/** Values are data: a `$` in them must stay literal, which is exactly what ShellCheck's SC2016 asks about. */
+function literalNote(values: string[]): string[] {
+  return values.some((v) => /[$`]/.test(v))
+    ? ["# shellcheck disable=SC2016 # rendered data, literal on purpose"]
+    : [];
 }

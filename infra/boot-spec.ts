@@ -1,0 +1,31 @@
+import { parseImageRef } from "./decisions/image-ref.ts";
+import type { StoragePlan } from "./decisions/storage.ts";
+import type { StackSettings } from "./settings.ts";
+import type { BootSpec } from "./user-data/spec.ts";
+
+/** The values only a deployed stack knows (or a placeholder for them, when printing without AWS). */
+export interface BootFacts {
+  imageUri: string;
+  tokenParameterName: string | undefined;
+}
+
+/** Stack settings plus deploy-time facts -> what the box's boot needs. Used by the program and `npm run user-data`. */
+export function bootSpecFor(settings: StackSettings, storage: StoragePlan, facts: BootFacts): BootSpec {
+  const ecr = parseImageRef(facts.imageUri).ecr;
+  return {
+    region: settings.region,
+    imageUri: facts.imageUri,
+    ecr: ecr ? { registry: ecr.registry, region: ecr.region } : undefined,
+    storage: storage.kind,
+    tokenParameterName: facts.tokenParameterName,
+    weights: settings.weights,
+    mirror: settings.mirror,
+    runtimeEnv: settings.runtimeEnv,
+    readyTimeoutSeconds: settings.readyTimeoutMinutes * 60,
+  };
+}
+
+/** The SSM parameter name of a stack's token (physical names must be unique per account and region). */
+export function tokenParameterName(stack: string): string {
+  return `/i2v/${stack}/api-token`;
+}

@@ -1,0 +1,141 @@
+import { instanceTypeSpec } from "../catalog/instance-types.ts";
+import { formatPlacement } from "../decisions/capacity.ts";
+import { quotaName } from "../decisions/quota.ts";
+import type { StoragePlan } from "../decisions/storage.ts";
+import { candidatesFor, currentPlacement, storagePlanFor } from "../plan.ts";
+import type { StackSettings } from "../settings.ts";
+import { estimateFirstVideo, type StageEstimate, totalRange } from "./first-video.ts";
+import { estimateHourlyCost, type HourlyCost } from "./hourly-cost.ts";
+import type { PriceTable } from "./prices.ts";
+
+/** One row of the plan: a candidate with what it would cost and need. */
+export interface CandidateRow {
+  placement: string;
+  hardware: string;
+  vcpus: number | undefined;
+  quota: string;
+  storage: StoragePlan;
+  cost: HourlyCost;
+}
+
+/** Everything `npm run deploy-plan` prints, as data (also its `--json` output). */
+export interface DeployPlan {
+  region: string;
+  market: "on-demand" | "spot";
+  current: string;
+  candidates: CandidateRow[];
+  prices: { asOf: string; source: string; region: string; verifiedHere: boolean };
+  firstVideo: { instanceType: string; stages: StageEstimate[]; lowSeconds: number; highSeconds: number };
+}
+
+/** Assumptions for the time estimate that the stack config does not hold. */
+export interface PlanAssumptions {
+  imageGB: number;
+  weightsGB: number;
+  generationSeconds: [number, number];
+}
+
+/** Builds the plan from settings and the price table. */
+export function buildDeployPlan(
+  settings: StackSettings,
+  prices: PriceTable,
+  assumptions: PlanAssumptions,
+): DeployPlan {
+  const rootThroughputMiBps = 250; // GpuBox's default
+  const rows = candidatesFor(settings).map((candidate): CandidateRow => {
+    const spec = instanceTypeSpec(candidate.instanceType);
+    const storage = storagePlanFor(settings, candidate.instanceType);
+    return {
+      placement: formatPlacement(candidate),
+      hardware: spec ? `${spec.gpus}x ${spec.gpuModel} ${spec.gpuMemoryGiB} GiB` : "not in the catalog",
+      vcpus: spec?.vcpus,
+      quota: quotaName(candidate.instanceType, settings.market),
+      storage,
+      cost: estimateHourlyCost(
+        {
+          instanceType: candidate.instanceType,
+          market: settings.market,
+          rootVolumeGiB: settings.rootVolumeGiB,
+          rootThroughputMiBps,
+          storage,
+        },
+        prices,
+      ),
+    };
+  });
+  const current = currentPlacement(settings);
+  const storage = storagePlanFor(settings, current.instanceType);
+  const weights =
+    settings.weights === "baked"
+      ? "baked"
+      : storage.kind === "ebs" && storage.snapshotId
+        ? "snapshot"
+        : "fetch";
+  const stages = estimateFirstVideo({
+    ...assumptions,
+    weights,
+    snapshotInitRateMiBps: settings.snapshotInitRateMiBps,
+  });
+  return {
+    region: settings.region,
+    market: settings.market,
+    current: formatPlacement(current),
+    candidates: rows,
+    prices: {
+      asOf: prices.asOf,
+      source: prices.source,
+      region: prices.region,
+      verifiedHere: prices.verifiedHere,
+    },
+    firstVideo: { instanceType: current.instanceType, stages, ...totalRange(stages) },
+  };
+}
+
+/** The plan as text for a terminal. */
+export function formatDeployPlan(plan: DeployPlan): string {
+  const lines: string[] = [];
+  lines.push(`Placements, tried in this order when AWS has no capacity (${plan.market}, ${plan.region}):`);
+  for (const [i, row] of plan.candidates.entries()) {
+    const mark = row.placement === plan.current ? "*" : " ";
+    const cost =
+      row.cost.total === undefined
+        ? "price unknown"
+        : `~$${row.cost.total.toFixed(2)}/h${row.cost.spotGuess ? " (spot guess)" : ""}`;
+    const storage =
+      row.storage.kind === "instance-store"
+        ? `instance-store NVMe ${row.storage.sizeGB} GB`
+        : `gp3 ${row.storage.sizeGiB} GiB ${row.storage.throughputMiBps} MiB/s`;
+    lines.push(
+      `${mark}${String(i + 1).padStart(2)}. ${row.placement.padEnd(24)} ${row.hardware.padEnd(18)} ${cost.padEnd(26)} weights on ${storage}`,
+    );
+  }
+  lines.push("   (* = what the next `pulumi up` deploys)");
+  lines.push("");
+  lines.push("Quotas (Service Quotas, in vCPUs, per region; on-demand and spot are separate):");
+  const quotas = new Map<string, number>();
+  for (const row of plan.candidates)
+    quotas.set(row.quota, Math.max(quotas.get(row.quota) ?? 0, row.vcpus ?? 0));
+  for (const [quota, vcpus] of quotas)
+    lines.push(`  "${quota}": at least ${vcpus || "?"} vCPUs in ${plan.region}`);
+  lines.push("");
+  lines.push(
+    `Prices: ESTIMATES from public on-demand list prices (${plan.prices.region}, as of ${plan.prices.asOf}; ${plan.prices.source}).`,
+  );
+  lines.push(
+    `  Not checked against AWS from this machine${plan.prices.verifiedHere ? "" : " (no AWS access)"}; other regions differ. Storage is included.`,
+  );
+  lines.push("");
+  lines.push(
+    `Expected time to first video on ${plan.firstVideo.instanceType} (research figures, not measured here):`,
+  );
+  for (const s of plan.firstVideo.stages) {
+    lines.push(`  ${s.stage.padEnd(34)} ${range(s.lowSeconds, s.highSeconds).padEnd(19)} ${s.basis}`);
+  }
+  lines.push(`  ${"total".padEnd(34)} ${range(plan.firstVideo.lowSeconds, plan.firstVideo.highSeconds)}`);
+  return lines.join("\n");
+}
+
+function range(low: number, high: number): string {
+  const fmt = (s: number) => (s < 120 ? `${Math.round(s)} s` : `${(s / 60).toFixed(1)} min`);
+  return `${fmt(low)} - ${fmt(high)}`;
+}

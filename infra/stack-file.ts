@@ -1,0 +1,56 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import type { RawConfig } from "./settings.ts";
+
+/** A mistake the user can fix; `hint` says how (scripts/lib/cli.ts prints both). */
+export class InfraUserError extends Error {
+  override name = "InfraUserError";
+  constructor(
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Which file a stack's config was read from, and its raw `i2v:*` values (plus `region`). */
+export interface StackFile {
+  stack: string;
+  path: string;
+  raw: RawConfig;
+}
+
+/**
+ * Reads `Pulumi.<stack>.yaml` without Pulumi (for `npm run user-data` and `npm run deploy-plan`,
+ * which must work before any AWS account or Pulumi login exists). Without a stack name it reads
+ * Pulumi.example.yaml, so a newcomer sees a plan straight away.
+ */
+export function readStackFile(root: string, stack: string | undefined): StackFile {
+  const name = stack ?? "example";
+  const path = join(root, `Pulumi.${name}.yaml`);
+  if (!existsSync(path)) {
+    throw new InfraUserError(
+      `no stack config ${path}`,
+      `create it with \`pulumi stack init ${name}\` and \`pulumi config set ...\`, or copy Pulumi.example.yaml`,
+    );
+  }
+  const document = (parse(readFileSync(path, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const raw: RawConfig = {};
+  for (const [key, value] of Object.entries(document.config ?? {})) {
+    if (key === "aws:region") raw.region = value;
+    else if (key.startsWith("i2v:")) raw[key.slice(4)] = unwrap(key, value);
+  }
+  return { stack: name, path, raw };
+}
+
+/** Pulumi writes structured config as plain YAML, and secrets as `{ secure: ... }`, which no i2v key uses. */
+function unwrap(key: string, value: unknown): unknown {
+  if (value && typeof value === "object" && "secure" in value) {
+    throw new InfraUserError(
+      `${key} is stored as a secret`,
+      "no i2v setting is secret; set it with plain `pulumi config set`",
+    );
+  }
+  return value;
+}

@@ -1,0 +1,56 @@
+import { Command } from "commander";
+import { settingsFromStackFile } from "../infra/cli-settings.ts";
+import { buildDeployPlan, formatDeployPlan } from "../infra/estimate/deploy-plan.ts";
+import { loadPriceTable } from "../infra/estimate/prices.ts";
+import { InfraUserError } from "../infra/stack-file.ts";
+import { runCli } from "./lib/cli.ts";
+
+// `npm run deploy-plan -- [--stack NAME]`: what `pulumi up` would place, what it costs per hour, how long to a video.
+const program = new Command("deploy-plan")
+  .description(
+    "print placements, estimated hourly cost and expected time to first video (no AWS access needed)",
+  )
+  .option("--stack <name>", "read Pulumi.<name>.yaml (default: Pulumi.example.yaml)")
+  .option("--image-gb <n>", "compressed image size without weights, GB", "8")
+  .option("--weights-gb <n>", "model weights, GB", "12")
+  .option("--generation-seconds <low-high>", "first generation time on this GPU", "60-300")
+  .option("--json", "print the plan as JSON");
+
+function positive(name: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new InfraUserError(`bad ${name} '${text}'`, `give a positive number, e.g. ${name} 10`);
+  return n;
+}
+
+await runCli(async () => {
+  const o = program
+    .parse()
+    .opts<{
+      stack?: string;
+      imageGb: string;
+      weightsGb: string;
+      generationSeconds: string;
+      json?: boolean;
+    }>();
+  const { file, settings, warnings } = settingsFromStackFile(process.cwd(), o.stack);
+  const [low, high] = o.generationSeconds.split("-").map((s) => positive("--generation-seconds", s));
+  if (low === undefined || high === undefined || low > high) {
+    throw new InfraUserError(
+      `bad --generation-seconds '${o.generationSeconds}'`,
+      "give LOW-HIGH in seconds, e.g. 60-300",
+    );
+  }
+  const plan = buildDeployPlan(settings, loadPriceTable(), {
+    imageGB: positive("--image-gb", o.imageGb),
+    weightsGB: positive("--weights-gb", o.weightsGb),
+    generationSeconds: [low, high],
+  });
+  if (o.json) {
+    console.log(JSON.stringify(plan, null, 2));
+    return;
+  }
+  console.log(`i2v deploy plan: stack ${file.stack} (${file.path})\n`);
+  console.log(formatDeployPlan(plan));
+  for (const warning of warnings) console.log(`\nnote: ${warning}`);
+});
