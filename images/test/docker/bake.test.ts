@@ -1,0 +1,164 @@
+import { createHash } from "node:crypto";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import Dockerode from "dockerode";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hasDocker } from "../../../test/support/tools.ts";
+import { type BakeOptions, bake } from "../../src/bake.ts";
+import { BuildStepError } from "../../src/build-log.ts";
+import { dockerClient } from "../../src/docker-client.ts";
+import { exportImage, loadArchive, manifestPath } from "../../src/offline.ts";
+import { execInImage, runContainer, waitReady } from "../../src/run-container.ts";
+import { debianBase } from "../support/debian-base.ts";
+import { fixtureApp, writeMain } from "../support/fixture-app.ts";
+import { fakeNupkg, feed, listen, VERSION } from "../support/nuget-feed.ts";
+
+const docker = new Dockerode();
+const client = dockerClient(docker);
+const run = Date.now().toString(36);
+const tag = `i2v-test/fixture:${run}`;
+const cacheDir = path.resolve(".cache/images");
+let projectDir = "";
+
+function options(extra: Partial<BakeOptions> = {}): BakeOptions {
+  return {
+    recipe: "debian-local",
+    projectDir,
+    mirror: "upstream",
+    model: "demo",
+    weights: "baked",
+    gpu: false,
+    tag,
+    skipRuntimeBuild: true,
+    cacheDir,
+    ...extra,
+  };
+}
+
+describe.skipIf(!hasDocker())("bake on the Debian base (real Docker engine)", () => {
+  beforeAll(async () => {
+    await debianBase();
+    projectDir = await fixtureApp("v1");
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const t of [tag, `${tag}-broken`, `${tag}-gpu`]) await client.remove(t);
+    if (projectDir) await rm(projectDir, { recursive: true, force: true });
+  });
+
+  it("bakes, runs as non-root with a writable data dir, answers /readyz, carries the labels", async () => {
+    const state = await bake(client, options());
+    expect(state.image?.labels["ai.i2v.recipe"]).toBe("debian-local");
+    expect(state.image?.labels["org.opencontainers.image.revision"]).toBeTruthy();
+    expect(state.image?.labels["ai.i2v.recipe.hash"]).toMatch(/^[0-9a-f]{16}$/);
+    expect(state.image?.labels["ai.i2v.model.ref"]).toBe("demo");
+    const box = await runContainer(docker, tag);
+    try {
+      const body = JSON.parse(await waitReady(`${box.url}/readyz`, 60_000));
+      expect(body.marker).toBe("v1");
+      expect(body.uid).toBe(10001);
+      expect(body.model).toBe("demo");
+      expect(body.node).toMatch(/^v22\./);
+      expect(body.ms).toBe(60_000);
+      // SMOKE: once `npm run smoke` exists, the real-runtime test (bake-runtime.test.ts) calls it here.
+    } finally {
+      await box.stop();
+    }
+  }, 600_000);
+
+  it("rebuilds a code-only change reusing every layer before the code layer", async () => {
+    const previous = await client.inspect(tag);
+    await writeMain(projectDir, "v2");
+    const state = await bake(client, options());
+    const after = state.image;
+    const layers = previous?.layers ?? [];
+    expect(after?.id).not.toBe(previous?.id);
+    // Same filesystem layers up to the last one, which is the code.
+    expect(after?.layers.slice(0, -1)).toEqual(layers.slice(0, -1));
+    expect(after?.layers.at(-1)).not.toBe(layers.at(-1));
+    // And Docker said so: every step before the code step came from the cache (FROM steps have no cache).
+    const steps = state.log?.steps ?? [];
+    const code = steps.findIndex((s) => s.instruction.startsWith("COPY app/"));
+    expect(code).toBeGreaterThan(0);
+    const before = steps.slice(0, code).filter((s) => !s.instruction.startsWith("FROM"));
+    expect(before.filter((s) => !s.cached).map((s) => s.instruction)).toEqual([]);
+    expect(steps[code]?.cached).toBe(false);
+  }, 300_000);
+
+  it("round-trips an offline archive: save, remove, load, run", async () => {
+    const file = path.join(os.tmpdir(), `i2v-${run}.tar.gz`);
+    try {
+      const manifest = await exportImage(client, tag, file);
+      expect(manifest.archive.sha256).toMatch(/^[0-9a-f]{64}$/);
+      await client.remove(tag);
+      expect(await client.inspect(tag)).toBeUndefined();
+      await loadArchive(client, file);
+      expect((await client.inspect(tag))?.id).toBe(manifest.imageId);
+      const box = await runContainer(docker, tag);
+      try {
+        expect(JSON.parse(await waitReady(`${box.url}/readyz`, 60_000)).marker).toBe("v2");
+      } finally {
+        await box.stop();
+      }
+
+      // Tampered: one byte changed in the middle of the archive. Refused before Docker sees it.
+      const bytes = await readFile(file);
+      const mid = Math.floor(bytes.length / 2);
+      bytes[mid] = (bytes[mid] ?? 0) ^ 0xff;
+      await writeFile(file, bytes);
+      await expect(loadArchive(client, file)).rejects.toMatchObject({ code: "ARCHIVE_TAMPERED" });
+    } finally {
+      await rm(file, { force: true });
+      await rm(manifestPath(file), { force: true });
+    }
+  }, 300_000);
+
+  it("fails a broken step with that step's output, not a hang", async () => {
+    const recipe = path.join(os.tmpdir(), `i2v-broken-${run}.yaml`);
+    const text = (await readFile("images/recipes/debian-local.yaml", "utf8")).replace(
+      "systemPackages: [ca-certificates]",
+      "systemPackages: [ca-certificates, i2v-no-such-package]",
+    );
+    await writeFile(recipe, text);
+    const started = Date.now();
+    const error = await bake(client, options({ recipe, tag: `${tag}-broken` })).catch((e: unknown) => e);
+    await rm(recipe, { force: true });
+    expect(error).toBeInstanceOf(BuildStepError);
+    const failure = error as BuildStepError;
+    expect(failure.step?.instruction).toMatch(/apt-get install/);
+    expect(failure.message).toMatch(/Unable to locate package i2v-no-such-package/);
+    expect(failure.hint).toBeTruthy();
+    expect(Date.now() - started).toBeLessThan(120_000);
+  }, 180_000);
+
+  it("--gpu places the NuGet feed's CUDA providers where onnxruntime-node loads them", async () => {
+    const nupkg = fakeNupkg();
+    const server = feed(nupkg, createHash("sha512").update(nupkg).digest("base64"), []);
+    const index = await listen(server);
+    const nugetCache = await mkdtemp(path.join(os.tmpdir(), "i2v-gpu-cache-"));
+    try {
+      await bake(
+        client,
+        options({
+          gpu: true,
+          tag: `${tag}-gpu`,
+          nugetFeeds: [index],
+          ortVersion: VERSION,
+          nugetCacheDir: nugetCache,
+        }),
+      );
+      const out = await execInImage(docker, `${tag}-gpu`, [
+        "sh",
+        "-c",
+        "ls /app/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/",
+      ]);
+      expect(out.code).toBe(0);
+      for (const lib of ["cuda", "shared", "tensorrt"])
+        expect(out.output).toContain(`libonnxruntime_providers_${lib}.so`);
+    } finally {
+      server.close();
+      await rm(nugetCache, { recursive: true, force: true });
+    }
+  }, 300_000);
+});

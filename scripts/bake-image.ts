@@ -1,0 +1,76 @@
+import path from "node:path";
+import { Command, Option } from "commander";
+import Dockerode from "dockerode";
+import { Listr } from "listr2";
+import { type BakeState, bakeStages, timed } from "../images/src/bake.ts";
+import { dockerClient } from "../images/src/docker-client.ts";
+import { formatSummary } from "../images/src/summary.ts";
+import { plainProgress, runCli } from "./lib/cli.ts";
+
+const program = new Command("bake-image")
+  .description(
+    "Build the runtime's Docker image from a recipe (images/recipes), with mirrors and layer caching.",
+  )
+  .option(
+    "--recipe <name|file>",
+    "recipe: production (CUDA base) or debian-local (built here from Debian)",
+    "production",
+  )
+  .option("--mirror <name>", "auto, upstream, or a provider from mirrors/catalog.yaml", "auto")
+  .option("--base <image>", "override the recipe's base image")
+  .option("--model <ref>", "demo, a weights folder, or a Hub reference", "demo")
+  .addOption(
+    new Option("--weights <mode>", "bake weights in a layer, or mount them at run time")
+      .choices(["baked", "volume"])
+      .default("baked"),
+  )
+  .option("--gpu", "add onnxruntime-node's CUDA providers from NuGet", false)
+  .option("--nuget-feed <url...>", "NuGet v3 service index(es) to try first")
+  .option("--tag <image>", "image tag", "i2v-runtime:latest")
+  .option(
+    "--offline <file>",
+    "also write a compressed archive (.tar.gz or .tar.zst) with a manifest beside it",
+  )
+  .option("--ca-file <pem>", "extra CA bundle for npm inside the build (default: NODE_EXTRA_CA_CERTS)")
+  .option("--skip-runtime-build", "use the runtime's current build output", false)
+  .option("--timeout <minutes>", "give up after this long", (v) => Number(v), 60);
+
+await runCli(async () => {
+  const o = program.parse().opts();
+  const client = dockerClient(new Dockerode());
+  const plain = plainProgress();
+  const state: BakeState = {
+    options: {
+      recipe: o.recipe,
+      projectDir: process.cwd(),
+      mirror: o.mirror,
+      base: o.base,
+      model: o.model,
+      weights: o.weights,
+      gpu: o.gpu,
+      nugetFeeds: o.nugetFeed,
+      tag: o.tag,
+      offline: o.offline,
+      caFile: o.caFile,
+      skipRuntimeBuild: o.skipRuntimeBuild,
+      signal: AbortSignal.timeout(o.timeout * 60_000),
+      // Docker's own step lines, so a long step shows what it is doing.
+      onEntry: plain
+        ? (e) => e.stream?.startsWith("Step ") && console.log(`  ${e.stream.trim()}`)
+        : undefined,
+      log: (line) => console.log(`  ${line}`),
+    },
+    cacheDir: path.resolve(".cache/images"),
+    timings: {},
+  };
+  const tasks = new Listr(
+    bakeStages(client).map((stage) => ({ title: stage.title, task: () => timed(state, stage) })),
+    {
+      renderer: plain ? "simple" : "default",
+      exitOnError: true,
+      rendererOptions: { timer: { condition: true } } as never,
+    },
+  );
+  await tasks.run();
+  console.log(formatSummary(state));
+});
