@@ -56,7 +56,9 @@ export type FailureKind = "capacity" | "unsupported" | "quota" | "other";
  * candidate; a quota error will not go away by changing zone, and anything else is a real failure.
  */
 export function classifyLaunchFailure(message: string): FailureKind {
-  if (/InsufficientInstanceCapacity|InsufficientCapacity|capacity-not-available/i.test(message))
+  if (
+    /InsufficientInstanceCapacity|InsufficientCapacity|capacity-not-available|no Spot capacity/i.test(message)
+  )
     return "capacity";
   if (/Unsupported|is not supported in your requested Availability Zone|InvalidInstanceType/i.test(message)) {
     return "unsupported";

@@ -114,6 +114,7 @@ describe("classifyLaunchFailure", () => {
     ],
     ["VcpuLimitExceeded: You have requested more vCPU capacity than your current vCPU limit of 0", "quota"],
     ["MaxSpotInstanceCountExceeded", "quota"],
+    ["There is no Spot capacity available that matches your request.", "capacity"],
     ["UnauthorizedOperation: You are not authorized", "other"],
   ])("%s -> %s", (message, kind) => expect(classifyLaunchFailure(message)).toBe(kind));
 });
