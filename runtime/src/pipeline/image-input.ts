@@ -59,13 +59,7 @@ export async function prepareImage(
   encoderSize: number,
   limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
 ): Promise<PreparedImage> {
-  if (bytes.byteLength > limits.maxBytes) {
-    throw new I2vError(
-      "image_too_large",
-      `The image is ${bytes.byteLength} bytes; the limit is ${limits.maxBytes}.`,
-    );
-  }
-  const source = await inspect(bytes, limits);
+  const source = await inspectImage(bytes, limits);
   const { width, height } = outputSize(source, resolution, sizeMultiple);
   const decoded = () =>
     sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: "truncated", animated: false })
@@ -91,10 +85,16 @@ export async function prepareImage(
   }
 }
 
-async function inspect(bytes: Uint8Array, limits: ImageLimits) {
+/** Reads an image's header and checks type, size and pixel limits without decoding the pixels. */
+export async function inspectImage(bytes: Uint8Array, limits: ImageLimits = DEFAULT_IMAGE_LIMITS) {
+  if (bytes.byteLength > limits.maxBytes) {
+    throw new I2vError("image_too_large", `The image is ${bytes.byteLength} bytes; the limit is ${limits.maxBytes}.`);
+  }
   let meta: sharp.Metadata;
   try {
-    meta = await sharp(bytes, { limitInputPixels: limits.maxPixels }).metadata();
+    // Header only, no pixel limit: sharp's limit would throw here and turn a decompression bomb into
+    // "not a readable image"; the size is checked against limits.maxPixels below instead.
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (error) {
     throw new I2vError("invalid_image", `The file is not a readable image: ${(error as Error).message}`);
   }
