@@ -1,0 +1,73 @@
+import { apiErrorFrom, ClientError } from "./api-error.ts";
+import type { Job, JobRequest } from "./types.ts";
+
+/** A small typed client for the runtime's HTTP API (Node's fetch; no dependencies). */
+export class ApiClient {
+  readonly baseUrl: string;
+
+  constructor(
+    baseUrl: string,
+    private readonly token?: string,
+  ) {
+    this.baseUrl = baseUrl.replace(/\/+$/, "");
+  }
+
+  /** Absolute URL of an API path. */
+  url(path: string): string {
+    return `${this.baseUrl}${path}`;
+  }
+
+  /** fetch with the bearer token; turns network failures into a ClientError that names the URL. */
+  async fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.token) headers.set("authorization", `Bearer ${this.token}`);
+    try {
+      return await fetch(this.url(path), { ...init, headers });
+    } catch (error) {
+      if ((error as Error).name === "AbortError" || (error as Error).name === "TimeoutError") throw error;
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw new ClientError(
+        "unreachable",
+        `Cannot reach ${this.url(path)}: ${cause?.code ?? cause?.message ?? (error as Error).message}`,
+        "Check --url (scheme, host and port) and that the service is running and reachable from here.",
+      );
+    }
+  }
+
+  /** GET or POST a JSON answer; a non-2xx answer throws ApiError with the server's hint. */
+  async json<T>(
+    path: string,
+    init: RequestInit = {},
+  ): Promise<{ status: number; body: T; headers: Headers }> {
+    const response = await this.fetch(path, init);
+    if (!response.ok) throw await apiErrorFrom(response, `${init.method ?? "GET"} ${path}`);
+    return { status: response.status, body: (await response.json()) as T, headers: response.headers };
+  }
+
+  /** POST /v1/jobs as multipart/form-data, the way a browser form sends it. */
+  async createJob(
+    image: Uint8Array,
+    filename: string,
+    fields: JobRequest,
+    signal?: AbortSignal,
+  ): Promise<{ status: number; job: Job }> {
+    const form = new FormData();
+    form.set("image", new Blob([image as Uint8Array<ArrayBuffer>], { type: mimeOf(filename) }), filename);
+    for (const [name, value] of Object.entries(fields)) {
+      if (value !== undefined) form.set(name, String(value));
+    }
+    const { status, body } = await this.json<Job>("/v1/jobs", { method: "POST", body: form, signal });
+    return { status, job: body };
+  }
+
+  getJob(id: string, signal?: AbortSignal): Promise<Job> {
+    return this.json<Job>(`/v1/jobs/${encodeURIComponent(id)}`, { signal }).then((r) => r.body);
+  }
+}
+
+function mimeOf(filename: string): string {
+  const ext = filename.toLowerCase().split(".").pop();
+  if (ext === "jpg" || ext === "jpeg") return "image/jpeg";
+  if (ext === "webp") return "image/webp";
+  return "image/png";
+}
