@@ -47,8 +47,9 @@ export interface GenerateResult {
   /** Time inside ONNX Runtime (ms), in total and per session. */
   ortMs: number;
   ortBySession: Record<string, { ms: number; calls: number }>;
-  /** Highest resident memory seen during the job (MiB). */
+  /** Highest resident memory seen during the job, and at its start (MiB): their difference is the job's own peak. */
   peakRssMb: number;
+  startRssMb: number;
 }
 
 /**
@@ -67,7 +68,8 @@ export async function generate(
   const { manifest } = sessions.loaded;
   const clock = new RunClock();
   const timings = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
-  let peakRss = process.memoryUsage().rss;
+  const startRss = process.memoryUsage().rss;
+  let peakRss = startRss;
   const sampleMemory = () => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   };
@@ -243,6 +245,7 @@ export async function generate(
     ortMs: clock.total(),
     ortBySession,
     peakRssMb: peakRss / 2 ** 20,
+    startRssMb: startRss / 2 ** 20,
   };
 }
 

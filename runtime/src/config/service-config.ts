@@ -1,0 +1,81 @@
+import path from "node:path";
+import { z } from "zod";
+import { cacheDir } from "./model-dir.ts";
+
+const number = (fallback: number) => z.coerce.number().default(fallback);
+const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+
+/**
+ * The service's configuration, from environment variables only (one table in docs/configuration.md).
+ * Every variable is optional; the defaults serve the demo model on http://127.0.0.1:7860.
+ */
+const envSchema = z.object({
+  PORT: int(7860),
+  I2V_HOST: z.string().default("127.0.0.1"),
+  I2V_MODEL: z.string().default("demo"),
+  I2V_DATA_DIR: z.string().optional(),
+  I2V_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  I2V_QUEUE_CAPACITY: int(5, 1),
+  I2V_CONCURRENCY: int(1, 1),
+  I2V_JOB_DEADLINE_S: number(900),
+  I2V_PROVIDER: z.enum(["cpu", "cuda", "tensorrt"]).default("cpu"),
+  I2V_PROVIDER_FALLBACK: z.enum(["none", "cpu"]).default("none"),
+  I2V_VARIANT: z.enum(["fp32", "fp16"]).optional(),
+  I2V_THREADS: int(0),
+  I2V_ORT_CACHE: z.enum(["on", "off"]).default("on"),
+  I2V_MEMORY_MARGIN: number(0.1),
+  I2V_FREE_MEMORY_MB: z.coerce.number().positive().optional(),
+  I2V_MAX_BODY_BYTES: int(30 * 1024 * 1024, 1024),
+  I2V_MAX_IMAGE_BYTES: int(20 * 1024 * 1024, 1024),
+  I2V_MAX_IMAGE_PIXELS: int(40_000_000, 1024),
+  I2V_RESULTS_MAX_AGE_H: number(24),
+  I2V_RESULTS_MAX_BYTES: int(5 * 1024 ** 3, 0),
+  I2V_DRAIN_TIMEOUT_S: number(30),
+  I2V_CORS_ORIGINS: z.string().default(""),
+  I2V_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type ServiceConfig = ReturnType<typeof parseServiceConfig>;
+
+/** Reads the service configuration; every invalid variable is reported as `NAME: problem`. */
+export function parseServiceConfig(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw Object.assign(new Error(`Invalid configuration:\n  - ${problems.join("\n  - ")}`), {
+      hint: "Fix the environment variables above (docs/configuration.md lists them all).",
+      problems,
+    });
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.I2V_HOST,
+    model: e.I2V_MODEL,
+    dataDir: path.resolve(e.I2V_DATA_DIR ?? path.join(cacheDir(env), "data")),
+    token: e.I2V_TOKEN,
+    queueCapacity: e.I2V_QUEUE_CAPACITY,
+    concurrency: e.I2V_CONCURRENCY,
+    jobDeadlineMs: e.I2V_JOB_DEADLINE_S * 1000,
+    runtime: {
+      provider: e.I2V_PROVIDER,
+      fallback: e.I2V_PROVIDER_FALLBACK,
+      ...(e.I2V_VARIANT ? { variant: e.I2V_VARIANT } : {}),
+      intraOpThreads: e.I2V_THREADS,
+      ...(e.I2V_ORT_CACHE === "on"
+        ? { optimizedModelCacheDir: path.join(cacheDir(env), "ort-optimized") }
+        : {}),
+    },
+    memoryMargin: e.I2V_MEMORY_MARGIN,
+    simulatedFreeMemoryMb: e.I2V_FREE_MEMORY_MB,
+    maxBodyBytes: e.I2V_MAX_BODY_BYTES,
+    imageLimits: { maxBytes: e.I2V_MAX_IMAGE_BYTES, maxPixels: e.I2V_MAX_IMAGE_PIXELS, minSide: 32 },
+    resultsMaxAgeMs: e.I2V_RESULTS_MAX_AGE_H * 3600_000,
+    resultsMaxBytes: e.I2V_RESULTS_MAX_BYTES,
+    drainTimeoutMs: e.I2V_DRAIN_TIMEOUT_S * 1000,
+    corsOrigins: e.I2V_CORS_ORIGINS.split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+    logLevel: e.I2V_LOG_LEVEL,
+  };
+}

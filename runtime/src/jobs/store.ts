@@ -1,0 +1,130 @@
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { I2vError } from "../errors.ts";
+import { JOB_ID_PATTERN, type Job, TERMINAL } from "./job.ts";
+
+/**
+ * Jobs on disk: one JSON file per job (written to a temporary name and renamed, so a crash never
+ * leaves a torn record), the uploaded image beside it, and the finished video. Everything accepted
+ * is on disk before the API answers, so a restart loses nothing.
+ */
+export class JobStore {
+  private readonly jobs = new Map<string, Job>();
+
+  private constructor(readonly dir: string) {}
+
+  static async open(dataDir: string): Promise<JobStore> {
+    const store = new JobStore(dataDir);
+    for (const sub of ["jobs", "inputs", "videos"]) await mkdir(path.join(dataDir, sub), { recursive: true });
+    for (const file of await readdir(path.join(dataDir, "jobs"))) {
+      if (!file.endsWith(".json")) {
+        if (file.includes(".tmp-")) await rm(path.join(dataDir, "jobs", file), { force: true }); // torn write
+        continue;
+      }
+      try {
+        const job = JSON.parse(await readFile(path.join(dataDir, "jobs", file), "utf8")) as Job;
+        if (JOB_ID_PATTERN.test(job.id)) store.jobs.set(job.id, job);
+      } catch {
+        // An unreadable record cannot be recovered; leave the file for inspection.
+      }
+    }
+    for (const file of await readdir(path.join(dataDir, "videos"))) {
+      if (file.includes(".partial-")) await rm(path.join(dataDir, "videos", file), { force: true });
+    }
+    return store;
+  }
+
+  get(id: string): Job | undefined {
+    return JOB_ID_PATTERN.test(id) ? this.jobs.get(id) : undefined;
+  }
+
+  findByClientId(clientId: string): Job | undefined {
+    for (const job of this.jobs.values()) if (job.client_id === clientId) return job;
+    return undefined;
+  }
+
+  /** Newest first. */
+  list(limit = 20): Job[] {
+    return [...this.jobs.values()].sort((a, b) => b.created_at.localeCompare(a.created_at)).slice(0, limit);
+  }
+
+  all(): Job[] {
+    return [...this.jobs.values()];
+  }
+
+  /** Saves a new job and its input image. */
+  async create(job: Job, image: Uint8Array): Promise<void> {
+    await this.writeAtomic(this.inputPath(job.id), image);
+    await this.save(job);
+  }
+
+  async save(job: Job): Promise<void> {
+    this.jobs.set(job.id, job);
+    await this.writeAtomic(path.join(this.dir, "jobs", `${job.id}.json`), JSON.stringify(job));
+  }
+
+  inputPath(id: string): string {
+    return path.join(this.dir, "inputs", `${id}.bin`);
+  }
+
+  videoPath(id: string): string {
+    return path.join(this.dir, "videos", `${id}.mp4`);
+  }
+
+  readInput(id: string): Promise<Buffer> {
+    return readFile(this.inputPath(id));
+  }
+
+  async remove(id: string): Promise<void> {
+    this.jobs.delete(id);
+    for (const file of [path.join(this.dir, "jobs", `${id}.json`), this.inputPath(id), this.videoPath(id)]) {
+      await rm(file, { force: true });
+    }
+  }
+
+  /**
+   * Removes finished jobs older than `maxAgeMs`, then the oldest finished ones until their videos
+   * fit in `maxBytes`. Queued and running jobs are never removed.
+   */
+  async prune(maxAgeMs: number, maxBytes: number, now = Date.now()): Promise<string[]> {
+    const finished = this.all()
+      .filter((j) => TERMINAL.has(j.status))
+      .sort((a, b) => (a.finished_at ?? a.created_at).localeCompare(b.finished_at ?? b.created_at));
+    const removed: string[] = [];
+    const sizes = new Map<string, number>();
+    for (const job of finished) sizes.set(job.id, await fileSize(this.videoPath(job.id)));
+    let total = [...sizes.values()].reduce((a, b) => a + b, 0);
+    for (const job of finished) {
+      const age = now - Date.parse(job.finished_at ?? job.created_at);
+      if (age > maxAgeMs || total > maxBytes) {
+        total -= sizes.get(job.id) ?? 0;
+        await this.remove(job.id);
+        removed.push(job.id);
+      }
+    }
+    return removed;
+  }
+
+  private async writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
+    const temp = `${file}.tmp-${process.pid}`;
+    try {
+      await writeFile(temp, data);
+      await rename(temp, file);
+    } catch (error) {
+      await rm(temp, { force: true });
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new I2vError(
+        "storage_failed",
+        `Could not write ${path.basename(file)}: ${code ?? (error as Error).message}`,
+      );
+    }
+  }
+}
+
+async function fileSize(file: string): Promise<number> {
+  try {
+    return (await stat(file)).size;
+  } catch {
+    return 0;
+  }
+}

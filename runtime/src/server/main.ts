@@ -1,0 +1,47 @@
+import pino from "pino";
+import { parseServiceConfig } from "../config/service-config.ts";
+import { startService } from "./start.ts";
+
+/**
+ * The runtime's entry point: listen, load the model, and handle signals. SIGTERM/SIGINT drain
+ * (stop accepting, finish or requeue running jobs, exit within I2V_DRAIN_TIMEOUT_S); SIGHUP
+ * reloads the model atomically.
+ */
+let config: ReturnType<typeof parseServiceConfig>;
+try {
+  config = parseServiceConfig();
+} catch (error) {
+  console.error(`error: ${(error as Error).message}`);
+  console.error(`hint: ${(error as { hint?: string }).hint ?? ""}`);
+  process.exit(1);
+}
+const logger = pino({ level: config.logLevel });
+const running = await startService(config, logger);
+logger.info({ url: running.url, data_dir: config.dataDir }, `listening on ${running.url}`);
+running.ready.then(
+  () => logger.info(`ready: open ${running.url} in a browser`),
+  () => {
+    process.exitCode = 1;
+    void running.shutdown().then(() => process.exit(1));
+  },
+);
+
+let stopping = false;
+const stop = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "draining");
+  const hardStop = setTimeout(() => process.exit(1), config.drainTimeoutMs + 10_000);
+  hardStop.unref();
+  void running.shutdown().then(() => {
+    logger.info("stopped");
+    process.exit(0);
+  });
+};
+process.on("SIGTERM", () => stop("SIGTERM"));
+process.on("SIGINT", () => stop("SIGINT"));
+process.on("SIGHUP", () => {
+  running
+    .reload()
+    .catch((error) => logger.error({ err: error }, "reload failed; still serving the previous model"));
+});

@@ -1,0 +1,159 @@
+import { randomUUID } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { Readable } from "node:stream";
+import { Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import { I2vError } from "../../errors.ts";
+import { type Job, TERMINAL, toPublic } from "../../jobs/job.ts";
+import { inspectImage, outputSize } from "../../pipeline/image-input.ts";
+import { resolveParams } from "../../pipeline/params.ts";
+import { readJobRequest } from "../job-request.ts";
+import type { LoadedParts, Service } from "../service.ts";
+
+/** The job routes: create, read, list, follow (SSE), cancel, and fetch the video. */
+export function jobRoutes(service: Service): Hono {
+  const app = new Hono();
+  const ready = (): LoadedParts => {
+    if (!service.loaded) throw new I2vError("model_not_ready", "The model is still loading.");
+    return service.loaded;
+  };
+  const find = (id: string): Job => {
+    const job = service.store.get(id);
+    if (!job) throw new I2vError("not_found", `No job ${id}.`);
+    return job;
+  };
+  const view = (job: Job) => toPublic(job, service.loaded?.queue.position(job.id) ?? null);
+
+  app.post("/", async (c) => {
+    const { queue, admission, manifest } = ready();
+    const request = await readJobRequest(c);
+    if (request.clientId) {
+      const existing = service.store.findByClientId(request.clientId);
+      if (existing) {
+        if (existing.request_digest !== request.digest) {
+          throw new I2vError("conflict", `client_id ${request.clientId} was used for a different request.`, {
+            job_id: existing.id,
+          });
+        }
+        return c.json(view(existing), 200);
+      }
+    }
+    const params = resolveParams(request.fields, {
+      negative_prompt: manifest.defaults.negative_prompt,
+      scheduler: manifest.scheduler.default,
+    });
+    const source = await inspectImage(request.image, service.config.imageLimits);
+    const size = outputSize(source, params.resolution, manifest.latent.size_multiple);
+    queue.assertAccepting();
+    const estimatedMb = await admission.admit(size.width, size.height, params.num_frames);
+    const job: Job = {
+      id: randomUUID(),
+      client_id: request.clientId,
+      status: "queued",
+      created_at: new Date().toISOString(),
+      started_at: null,
+      finished_at: null,
+      params,
+      size,
+      estimated_mb: estimatedMb,
+      progress: null,
+      timings: null,
+      result: null,
+      error: null,
+      attempts: 0,
+      request_digest: request.digest,
+    };
+    await queue.submit(job, request.image);
+    c.header("Location", `/v1/jobs/${job.id}`);
+    return c.json(view(job), 202);
+  });
+
+  app.get("/", (c) => {
+    const limit = Math.min(100, Math.max(1, Number(c.req.query("limit") ?? 20) || 20));
+    return c.json({ jobs: service.store.list(limit).map(view) });
+  });
+
+  app.get("/:id", (c) => c.json(view(find(c.req.param("id")))));
+
+  app.post("/:id/cancel", async (c) => {
+    const job = find(c.req.param("id"));
+    await service.loaded?.queue.cancel(job.id);
+    return c.json(view(job));
+  });
+
+  app.get("/:id/events", (c) => {
+    const job = find(c.req.param("id"));
+    const queue = service.loaded?.queue;
+    return streamSSE(c, async (stream) => {
+      const send = (event: string, current: Job) =>
+        stream.writeSSE({ event, data: JSON.stringify(view(current)) });
+      await send(job.status === "running" ? "started" : job.status, job);
+      if (TERMINAL.has(job.status) || !queue) return;
+      let lastStatus = job.status;
+      await new Promise<void>((resolve) => {
+        const onUpdate = (updated: Job) => {
+          if (updated.id !== job.id) return;
+          const event =
+            updated.status !== lastStatus
+              ? updated.status === "running"
+                ? "started"
+                : updated.status
+              : "progress";
+          lastStatus = updated.status;
+          void send(event, updated);
+          if (TERMINAL.has(updated.status)) finish();
+        };
+        const heartbeat = setInterval(() => void stream.writeSSE({ event: "ping", data: "{}" }), 15_000);
+        const finish = () => {
+          clearInterval(heartbeat);
+          queue.off("update", onUpdate);
+          resolve();
+        };
+        queue.on("update", onUpdate);
+        stream.onAbort(finish);
+      });
+    });
+  });
+
+  app.get("/:id/video", async (c) => {
+    const job = find(c.req.param("id"));
+    if (job.status !== "succeeded")
+      throw new I2vError("not_ready", `Job ${job.id} is ${job.status}; its video is not available.`);
+    const file = service.store.videoPath(job.id);
+    const size = (await stat(file).catch(() => undefined))?.size;
+    if (size === undefined) throw new I2vError("not_found", `The video of job ${job.id} was removed.`);
+    const range = parseRange(c.req.header("range"), size);
+    c.header("Content-Type", "video/mp4");
+    c.header("Accept-Ranges", "bytes");
+    c.header("Content-Disposition", `inline; filename="${job.id}.mp4"`);
+    if (range === "invalid") {
+      c.header("Content-Range", `bytes */${size}`);
+      return c.body(null, 416);
+    }
+    const [start, end] = range ?? [0, size - 1];
+    c.header("Content-Length", String(end - start + 1));
+    if (range) c.header("Content-Range", `bytes ${start}-${end}/${size}`);
+    const body = Readable.toWeb(createReadStream(file, { start, end })) as ReadableStream;
+    return c.body(body, range ? 206 : 200);
+  });
+
+  return app;
+}
+
+/** A single `bytes=a-b` range (the form browsers send for media), or undefined for the whole file. */
+function parseRange(header: string | undefined, size: number): [number, number] | "invalid" | undefined {
+  if (!header) return undefined;
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match || (!match[1] && !match[2])) return "invalid";
+  let start: number;
+  let end: number;
+  if (!match[1]) {
+    start = Math.max(0, size - Number(match[2]));
+    end = size - 1;
+  } else {
+    start = Number(match[1]);
+    end = match[2] ? Math.min(Number(match[2]), size - 1) : size - 1;
+  }
+  return start > end || start >= size ? "invalid" : [start, end];
+}

@@ -1,0 +1,70 @@
+import { Hono } from "hono";
+import { LIMITS } from "../../pipeline/params.ts";
+import { PRESET_NAMES, PRESETS } from "../../pipeline/presets.ts";
+import { openApiDocument } from "../openapi.ts";
+import type { Service } from "../service.ts";
+
+/** Health, readiness, presets (with what fits now), system facts, metrics and the OpenAPI document. */
+export function systemRoutes(service: Service): Hono {
+  const app = new Hono();
+
+  app.get("/livez", (c) => c.json({ status: "ok" }));
+
+  app.get("/readyz", (c) =>
+    service.loaded
+      ? c.json({ status: "ready", model: service.modelInfo?.name })
+      : c.json({ status: "loading" }, 503),
+  );
+
+  app.get("/v1/presets", async (c) => {
+    const loaded = service.loaded;
+    const reading = loaded ? await loaded.admission.reading() : undefined;
+    const presets = await Promise.all(
+      PRESET_NAMES.map(async (name) => {
+        const preset = PRESETS[name];
+        // A square input is the common case; an exact check runs at submission with the real image.
+        const verdict =
+          loaded && reading
+            ? await loaded.admission.check(preset.resolution, preset.resolution, preset.num_frames, reading)
+            : undefined;
+        return {
+          ...preset,
+          fits: verdict?.fits ?? false,
+          reason: verdict ? verdict.reason : "the model is still loading",
+          estimated_mb: verdict?.neededMb ?? null,
+          free_mb: verdict?.freeMb ?? null,
+        };
+      }),
+    );
+    return c.json({ presets, limits: LIMITS });
+  });
+
+  app.get("/v1/system", async (c) => {
+    const loaded = service.loaded;
+    const memory = loaded ? await loaded.admission.reading() : undefined;
+    return c.json({
+      version: service.version,
+      started_at: service.startedAt.toISOString(),
+      ready: Boolean(loaded),
+      model: service.modelInfo ?? null,
+      memory: memory
+        ? { kind: memory.kind, total_mb: Math.round(memory.totalMb), free_mb: Math.round(memory.freeMb) }
+        : null,
+      queue: {
+        waiting: loaded?.queue.waitingCount ?? 0,
+        running: loaded?.queue.runningCount ?? 0,
+        capacity: service.config.queueCapacity,
+        concurrency: service.config.concurrency,
+      },
+    });
+  });
+
+  app.get("/metrics", async (c) => {
+    c.header("Content-Type", service.metrics.registry.contentType);
+    return c.body(await service.metrics.registry.metrics());
+  });
+
+  app.get("/openapi.json", (c) => c.json(openApiDocument(service.version)));
+
+  return app;
+}

@@ -1,0 +1,100 @@
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import pino, { type Logger } from "pino";
+import { resolveModelDir } from "../config/model-dir.ts";
+import type { ServiceConfig } from "../config/service-config.ts";
+import { InferenceEngine } from "../engine/engine.ts";
+import { Admission } from "../jobs/admission.ts";
+import { memoryProbeFor } from "../jobs/memory.ts";
+import { JobQueue } from "../jobs/queue.ts";
+import { JobStore } from "../jobs/store.ts";
+import { loadManifest } from "../pipeline/manifest.ts";
+import { createApp } from "./app.ts";
+import { Service } from "./service.ts";
+
+export const VERSION = "0.1.0";
+
+export interface RunningService {
+  service: Service;
+  url: string;
+  /** Resolves when the model is loaded and jobs are accepted (rejects if loading fails). */
+  ready: Promise<void>;
+  /** Reloads the model (same spec, re-read from disk); in-flight jobs finish on the old sessions. */
+  reload(): Promise<void>;
+  /** Drains: stop accepting, finish or requeue running jobs within the deadline, then close. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Starts the service: opens the job store, listens at once (so /livez answers during the model
+ * load), then loads the model in the inference worker, recovers jobs left by a previous run, and
+ * starts taking work.
+ */
+export async function startService(
+  config: ServiceConfig,
+  logger: Logger = pino({ level: config.logLevel }),
+): Promise<RunningService> {
+  const store = await JobStore.open(config.dataDir);
+  const service = new Service(config, store, logger, VERSION);
+  const app = createApp(service);
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
+  // Slow clients cannot hold a connection open forever.
+  server.setTimeout(0);
+  (server as unknown as { headersTimeout: number; requestTimeout: number }).headersTimeout = 20_000;
+  (server as unknown as { requestTimeout: number }).requestTimeout = 120_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${address.port}`;
+
+  const ready = (async () => {
+    const modelDir = await resolveModelDir(config.model);
+    const engine = await InferenceEngine.start(modelDir, config.runtime);
+    engine.on("log", (m: { level: "info" | "warn"; message: string }) => logger[m.level](m.message));
+    const loaded = await loadManifest(modelDir, engine.info?.variant as "fp32" | "fp16");
+    const memoryModel = loaded.manifest.memory[loaded.variant] ?? { fixed_mb: 0, per_megapixel_frame_mb: 0 };
+    const admission = new Admission(
+      memoryModel,
+      memoryProbeFor(engine.info?.provider ?? "cpu", config.simulatedFreeMemoryMb),
+      config.memoryMargin,
+    );
+    const queue = new JobQueue(store, engine, admission, {
+      capacity: config.queueCapacity,
+      concurrency: config.concurrency,
+      deadlineMs: config.jobDeadlineMs,
+    });
+    service.attach({ engine, queue, admission, manifest: loaded.manifest });
+    const recovered = await queue.recover();
+    logger.info({ model: engine.info, recovered }, "model ready");
+    await store.prune(config.resultsMaxAgeMs, config.resultsMaxBytes);
+  })();
+  ready.catch((error) => logger.error({ err: error }, "model failed to load"));
+  const pruning = setInterval(
+    () => void store.prune(config.resultsMaxAgeMs, config.resultsMaxBytes).catch(() => undefined),
+    10 * 60_000,
+  );
+  pruning.unref();
+
+  return {
+    service,
+    url,
+    ready,
+    async reload() {
+      const loaded = service.loaded;
+      if (!loaded) throw new Error("the model is not loaded yet");
+      const info = await loaded.engine.reload(await resolveModelDir(config.model));
+      logger.info({ model: info }, "model reloaded");
+    },
+    async shutdown() {
+      clearInterval(pruning);
+      await ready.catch(() => undefined);
+      if (service.loaded) {
+        await service.loaded.queue.drain(config.drainTimeoutMs);
+        await service.loaded.engine.close();
+      }
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,1 @@
+import "../runtime/src/server/main.ts";
