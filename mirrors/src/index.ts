@@ -36,7 +36,9 @@ export {
 } from "./probe/probe.ts";
 export { catalogTargets, type ProbeCatalogOptions, probeCatalog } from "./probe/probe-catalog.ts";
 export { autoChoice, failoverOrder, rankResults, selectMirror } from "./probe/rank.ts";
+export { type Selection, type SelectOptions, selectMirrors } from "./probe/select.ts";
 export { USER_AGENT } from "./probe/user-agent.ts";
 export { type RenderOptions, type RenderReport, renderMirrorConfig } from "./render/render.ts";
+export { catalogTable, probeTable } from "./report.ts";
 export { type DetectOptions, detectUpstream, type Upstream } from "./upstream/detect.ts";
 export { type Distro, readDistro } from "./upstream/host.ts";

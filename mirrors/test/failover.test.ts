@@ -51,7 +51,7 @@ describe("withMirrorFailover", () => {
     expect(result.value).toEqual(new Uint8Array(good));
     expect(seen.map((a) => a.ok)).toEqual([false, false, false, false, false, true]);
     expect(seen[0]?.error).toBeInstanceOf(HttpStatusError);
-    expect((seen[1]?.error as HttpStatusError).status).toBe(502);
+    expect(seen[1]?.error).toMatchObject({ status: 502 });
     expect(seen[4]?.error).toBeInstanceOf(ChecksumMismatchError);
     expect(result.attempts).toHaveLength(6);
   });

@@ -1,3 +1,4 @@
+import { deadline } from "../deadline.ts";
 import { ChecksumMismatchError, HttpStatusError, isMirrorFault, MirrorsExhaustedError } from "./errors.ts";
 
 /** One try on one mirror, as reported to `onAttempt` and in the result. */
@@ -48,11 +49,7 @@ export async function withMirrorFailover<M, T>(
   const failures: { mirror: string; error: unknown }[] = [];
   for (const [index, mirror] of candidates.entries()) {
     options.signal?.throwIfAborted();
-    const signals = [
-      options.signal,
-      options.attemptTimeoutMs ? AbortSignal.timeout(options.attemptTimeoutMs) : undefined,
-    ];
-    const signal = AbortSignal.any(signals.filter((s): s is AbortSignal => s !== undefined));
+    const { signal, dispose } = deadline(options.attemptTimeoutMs, options.signal);
     const started = performance.now();
     try {
       // Raced against the signal so a step that ignores it (a hung socket) still moves on.
@@ -69,6 +66,8 @@ export async function withMirrorFailover<M, T>(
       if (options.signal?.aborted) throw error;
       if (!retryOn(error)) throw error;
       failures.push({ mirror: String(mirror), error });
+    } finally {
+      dispose();
     }
   }
   throw new MirrorsExhaustedError(failures);

@@ -1,5 +1,6 @@
 import pLimit, { type LimitFunction } from "p-limit";
 import type { Ecosystem } from "../catalog/schema.ts";
+import { deadline } from "../deadline.ts";
 import { USER_AGENT } from "./user-agent.ts";
 
 /** One thing to measure: a mirror's probe object for one ecosystem. */
@@ -22,7 +23,11 @@ export interface ProbeResult {
   /** Time to response headers. */
   latencyMs?: number;
   bytes: number;
-  /** Bytes over the whole request time, as curl's speed_download counts it. */
+  /**
+   * Body bytes over body time (after the headers). Unlike curl's speed_download this leaves the
+   * latency out, which is reported separately: over a short probe a far but fat mirror would
+   * otherwise lose to a near thin one, and the real downloads are long.
+   */
   throughputBps: number;
   elapsedMs: number;
   /** The global deadline cut the body short; throughput is from what arrived. */
@@ -60,13 +65,10 @@ export async function probeTargets(
   options: ProbeOptions = {},
 ): Promise<ProbeResult[]> {
   const deadlineMs = options.deadlineMs ?? DEFAULT_PROBE.deadlineMs;
-  const signals = [AbortSignal.timeout(deadlineMs), options.signal].filter(
-    (s): s is AbortSignal => s !== undefined,
-  );
-  const signal = AbortSignal.any(signals);
+  const { signal, dispose } = deadline(deadlineMs, options.signal);
   const limits = new Map<string, LimitFunction>();
   const perHost = options.perHostConcurrency ?? DEFAULT_PROBE.perHostConcurrency;
-  return Promise.all(
+  const running = Promise.all(
     targets.map((target) => {
       const host = hostOf(target.url);
       let limit = limits.get(host);
@@ -77,6 +79,7 @@ export async function probeTargets(
       return limit(() => probeOne(target, signal, options));
     }),
   );
+  return running.finally(dispose);
 }
 
 function hostOf(url: string): string {
@@ -101,7 +104,8 @@ async function probeOne(
   let bytes = 0;
   const done = (ok: boolean, extra: Partial<ProbeResult> = {}): ProbeResult => {
     const elapsedMs = performance.now() - started;
-    const throughputBps = ok && elapsedMs > 0 ? (bytes * 1000) / elapsedMs : 0;
+    const bodyMs = Math.max(1, elapsedMs - (latencyMs ?? 0));
+    const throughputBps = ok ? (bytes * 1000) / bodyMs : 0;
     return { ...base, ok, status, latencyMs, bytes, elapsedMs, throughputBps, partial: false, ...extra };
   };
   // A target still queued behind its host's cap when the deadline passed never starts.

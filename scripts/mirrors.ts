@@ -1,0 +1,163 @@
+import { Command, Option } from "commander";
+import {
+  catalogRows,
+  catalogTable,
+  type Distro,
+  loadCatalog,
+  MirrorUserError,
+  parseEcosystems,
+  probeTable,
+  readDistro,
+  renderMirrorConfig,
+  selectMirrors,
+} from "../mirrors/src/index.ts";
+import { runCli } from "./lib/cli.ts";
+
+// `npm run mirrors -- list|probe|render`: argument parsing and printing only; the work is in mirrors/.
+const program = new Command("mirrors").description(
+  "rank package mirrors, show the catalog, write config files",
+);
+const catalogOption = () => new Option("--catalog <file>", "catalog file (default: mirrors/catalog.yaml)");
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new MirrorUserError("BAD_TIMEOUT", `bad --timeout '${value}'`, "give seconds, e.g. --timeout 5");
+  return n * 1000;
+}
+
+function parseDistro(value: string): Distro {
+  const [id, codename] = value.split(":");
+  if (!id || !codename)
+    throw new MirrorUserError("BAD_DISTRO", `bad --distro '${value}'`, "use ID:CODENAME, e.g. ubuntu:noble");
+  return { id, codename };
+}
+
+program
+  .command("list")
+  .description("show the catalog as a table")
+  .option("--ecosystem <list>", "only these ecosystems (comma-separated; apt = this machine's flavour)")
+  .option("--json", "print JSON")
+  .addOption(catalogOption())
+  .action(async (opts: { ecosystem?: string; json?: boolean; catalog?: string }) => {
+    const catalog = await loadCatalog(opts.catalog);
+    const rows = catalogRows(catalog, parseEcosystems(opts.ecosystem, aptFlavour(await readDistro())));
+    if (opts.json)
+      console.log(
+        JSON.stringify(
+          rows.map(({ provider: _, ...r }) => r),
+          null,
+          2,
+        ),
+      );
+    else console.log(catalogTable(rows));
+  });
+
+program
+  .command("probe")
+  .description("measure every mirror (and upstream) in parallel and rank them")
+  .option("--ecosystem <list>", "only these ecosystems (comma-separated)")
+  .option("--timeout <seconds>", "global deadline for the whole probe", "5")
+  .option("--per-host <n>", "requests in flight per host", "2")
+  .option("--range <KiB>", "bytes asked per probe, in KiB", "4096")
+  .option("--fresh", "ignore cached results (they are kept 6 h)")
+  .option("--json", "print JSON")
+  .addOption(catalogOption())
+  .action(
+    async (opts: {
+      ecosystem?: string;
+      timeout: string;
+      perHost: string;
+      range: string;
+      fresh?: boolean;
+      json?: boolean;
+      catalog?: string;
+    }) => {
+      const catalog = await loadCatalog(opts.catalog);
+      const ecosystems = parseEcosystems(opts.ecosystem, aptFlavour(await readDistro()));
+      const started = performance.now();
+      const selection = await selectMirrors({
+        catalog,
+        ecosystems,
+        deadlineMs: seconds(opts.timeout),
+        perHostConcurrency: Number(opts.perHost),
+        rangeBytes: Number(opts.range) * 1024,
+        ...(opts.fresh ? { cacheFile: false } : {}),
+      });
+      if (opts.json) {
+        console.log(JSON.stringify({ choices: selection.choices, results: selection.results }, null, 2));
+        return;
+      }
+      console.log(probeTable(selection.results));
+      for (const eco of ecosystems) {
+        const up = selection.upstream[eco];
+        if (up && !up.found) console.log(`${eco}: upstream not probed (${up.reason})`);
+      }
+      const chosen = Object.entries(selection.choices)
+        .map(([eco, m]) => `${eco}=${m}`)
+        .join(" ");
+      const ms = Math.round(performance.now() - started);
+      console.log(`\nprobed ${selection.results.length} targets in ${ms} ms; best: ${chosen}`);
+    },
+  );
+
+program
+  .command("render")
+  .description("write each ecosystem's own config files for a mirror")
+  .requiredOption("--mirror <name>", "auto (probe), upstream, or a mirror name from `list`")
+  .requiredOption("--out <dir>", "directory to write into")
+  .option("--ecosystem <list>", "only these ecosystems (comma-separated; apt = the target's flavour)")
+  .option("--mirror-security", "also move the apt security suite to the mirror (default: stays upstream)")
+  .option("--distro <id:codename>", "apt target, e.g. ubuntu:noble (default: this machine)")
+  .addOption(new Option("--apt-format <format>", "apt file format").choices(["classic", "deb822"]))
+  .option("--apt-sources <file>", "the target image's own apt sources (upstream for another distro)")
+  .option("--arch <arch>", "dpkg architecture (default: this machine)")
+  .option("--pytorch-track <track>", "PyTorch wheel track for find-links", "cu126")
+  .option("--timeout <seconds>", "probe deadline for --mirror auto", "5")
+  .addOption(catalogOption())
+  .action(async (opts: Record<string, string | boolean | undefined>) => {
+    const started = performance.now();
+    const catalog = await loadCatalog(opts.catalog as string | undefined);
+    const distro = opts.distro ? parseDistro(String(opts.distro)) : await readDistro();
+    const ecosystems = opts.ecosystem
+      ? parseEcosystems(String(opts.ecosystem), aptFlavour(distro))
+      : undefined;
+    let mirror: string | Record<string, string> = String(opts.mirror);
+    if (mirror === "auto") {
+      const selection = await selectMirrors({
+        catalog,
+        ecosystems: ecosystems ?? parseEcosystems(undefined),
+        deadlineMs: seconds(String(opts.timeout)),
+        ...(distro ? { detect: { distro } } : {}),
+      });
+      mirror = selection.choices as Record<string, string>;
+    }
+    const report = await renderMirrorConfig({
+      catalog,
+      mirror,
+      outDir: String(opts.out),
+      ...(ecosystems ? { ecosystems } : {}),
+      ...(distro ? { distro } : {}),
+      mirrorSecurity: Boolean(opts.mirrorSecurity),
+      ...(opts.aptFormat ? { aptFormat: opts.aptFormat as "classic" | "deb822" } : {}),
+      ...(opts.aptSources ? { aptSources: String(opts.aptSources) } : {}),
+      ...(opts.arch ? { arch: String(opts.arch) } : {}),
+      pytorchTrack: String(opts.pytorchTrack),
+    });
+    for (const file of report.files) console.log(`wrote ${file}`);
+    for (const note of report.notes) console.log(`note: ${note}`);
+    const chosen = Object.entries(report.choices)
+      .map(([eco, m]) => `${eco}=${m}`)
+      .join(" ");
+    console.log(
+      `rendered ${report.files.length} files in ${Math.round(performance.now() - started)} ms: ${chosen}`,
+    );
+  });
+
+function aptFlavour(distro: Distro | undefined): "debian" | "ubuntu" {
+  return distro?.id === "ubuntu" ? "ubuntu" : "debian";
+}
+
+await runCli(async () => {
+  await program.parseAsync(process.argv);
+});
