@@ -1,6 +1,7 @@
 import { Command } from "commander";
-import { formatMs, formatPhases } from "../runtime/src/client/smoke-phases.ts";
+import { ClientError } from "../runtime/src/client/api-error.ts";
 import { DEFAULT_SMOKE_IMAGE, runSmoke, SmokeError } from "../runtime/src/client/smoke.ts";
+import { formatMs, formatPhases } from "../runtime/src/client/smoke-phases.ts";
 import { runCli } from "./lib/cli.ts";
 
 const program = new Command("smoke")
@@ -44,8 +45,11 @@ await runCli(async () => {
         `first frame ${video.psnrDb.toFixed(1)} dB, first video in ${formatMs(report.timeToFirstVideoMs)}`,
     );
   } catch (error) {
-    if (opts.json && error instanceof SmokeError) {
-      console.log(JSON.stringify({ ok: false, code: error.code, message: error.message, ...error.report }, null, 2));
+    // Scripts that read --json get a verdict on stdout for user errors too; bugs stay on stderr.
+    if (opts.json && error instanceof ClientError) {
+      const report = error instanceof SmokeError ? error.report : undefined;
+      const verdict = { ok: false, code: error.code, message: error.message, hint: error.hint, ...report };
+      console.log(JSON.stringify(verdict, null, 2));
     }
     throw error;
   }
