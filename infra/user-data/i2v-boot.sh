@@ -115,14 +115,24 @@ load_image() {
   if [ -n "$ECR_REGISTRY" ]; then
     retry 5 ecr_login || die "ECR login to $ECR_REGISTRY failed"
   fi
-  if docker image inspect "$IMAGE" >/dev/null 2>&1; then
-    log "image: $IMAGE already present"
-    return 0
-  fi
-  # docker pull is silent for minutes on multi-GB images; say so before and after.
+  # docker pull is silent for minutes on multi-GB images; say so before and after. Pulling even when
+  # a copy exists is what rolls out a re-pushed tag after `systemctl restart i2v-prepare i2v-runtime`.
   log "image: pulling $IMAGE"
   local start=$SECONDS
-  retry 3 docker pull --quiet "$IMAGE" >/dev/null || die "docker pull $IMAGE failed"
+  # On a first deploy the repository is created together with the box, so the image may not be
+  # pushed yet: keep trying until the readiness deadline instead of failing the boot.
+  local deadline=$((SECONDS + READY_TIMEOUT_S))
+  until docker pull --quiet "$IMAGE" >/dev/null; do
+    if docker image inspect "$IMAGE" >/dev/null 2>&1; then
+      log "image: pull failed; using the copy already on this box"
+      return 0
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      die "docker pull $IMAGE kept failing for ${READY_TIMEOUT_S}s; is it pushed?"
+    fi
+    log "image: $IMAGE not pullable yet (not pushed?); retrying in 15s"
+    sleep 15
+  done
   log "image: pulled in $((SECONDS - start))s ($(docker image inspect --format '{{.Size}}' "$IMAGE") bytes)"
 }
 
