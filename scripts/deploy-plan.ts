@@ -24,15 +24,13 @@ function positive(name: string, text: string): number {
 }
 
 await runCli(async () => {
-  const o = program
-    .parse()
-    .opts<{
-      stack?: string;
-      imageGb: string;
-      weightsGb: string;
-      generationSeconds: string;
-      json?: boolean;
-    }>();
+  const o = program.parse().opts<{
+    stack?: string;
+    imageGb: string;
+    weightsGb: string;
+    generationSeconds: string;
+    json?: boolean;
+  }>();
   const { file, settings, warnings } = settingsFromStackFile(process.cwd(), o.stack);
   const [low, high] = o.generationSeconds.split("-").map((s) => positive("--generation-seconds", s));
   if (low === undefined || high === undefined || low > high) {
