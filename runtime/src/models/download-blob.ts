@@ -3,6 +3,7 @@ import { ModelFetchError, userError } from "./errors.ts";
 import { feedFile, startDigest } from "./hash.ts";
 import { type HttpContext, isNetworkError, waitForRetry } from "./http.ts";
 import { openRange, TransientHttpError, UpstreamChangedError } from "./range-request.ts";
+import { readBody } from "./read-body.ts";
 import type { FetchEvent, RemoteFile } from "./types.ts";
 
 export interface BlobDownload {
@@ -75,7 +76,7 @@ export async function downloadBlob(d: BlobDownload): Promise<number> {
         d.emit({ type: "file-start", path: file.path, size: file.size, resumeFrom: offset });
         const out = await open(partial, offset === 0 ? "w" : "a");
         try {
-          for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+          for await (const chunk of readBody(res.body as ReadableStream<Uint8Array>, signal)) {
             arm();
             if (offset + got + chunk.length > file.size)
               throw new UpstreamChangedError("longer than expected");

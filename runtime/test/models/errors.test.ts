@@ -21,7 +21,15 @@ describe("fetchModel errors a user can act on", () => {
   });
 
   const fetchIt = (ref: string, extra: Partial<Parameters<typeof fetchModel>[0]> = {}) =>
-    fetchModel({ ref, endpoint: hub.url, cacheDir: path.join(tmp.dir, "hub"), lockFile: null, env: {}, retry: fastRetry, ...extra });
+    fetchModel({
+      ref,
+      endpoint: hub.url,
+      cacheDir: path.join(tmp.dir, "hub"),
+      lockFile: null,
+      env: {},
+      retry: fastRetry,
+      ...extra,
+    });
 
   it("401 on a gated model says how to give a token", async () => {
     const error = await fetchIt(gated.id).catch((e) => e);
@@ -32,7 +40,9 @@ describe("fetchModel errors a user can act on", () => {
 
   it("a wrong token on a gated model is refused the same way; the right one works", async () => {
     await expect(fetchIt(gated.id, { token: "hf_other" })).rejects.toMatchObject({ code: "unauthorized" });
-    await expect(fetchIt(gated.id, { env: { HF_TOKEN: "hf_granted" } })).resolves.toMatchObject({ commit: gated.commit });
+    await expect(fetchIt(gated.id, { env: { HF_TOKEN: "hf_granted" } })).resolves.toMatchObject({
+      commit: gated.commit,
+    });
   });
 
   it("sends the token to the Hub but not to the CDN it redirects to", async () => {
@@ -42,8 +52,14 @@ describe("fetchModel errors a user can act on", () => {
   });
 
   it("404s name what was not found", async () => {
-    await expect(fetchIt("acme/missing")).rejects.toMatchObject({ code: "not_found", message: /repository was not found/ });
-    await expect(fetchIt(`${open.id}@nope`)).rejects.toMatchObject({ code: "not_found", message: /revision does not exist/ });
+    await expect(fetchIt("acme/missing")).rejects.toMatchObject({
+      code: "not_found",
+      message: /repository was not found/,
+    });
+    await expect(fetchIt(`${open.id}@nope`)).rejects.toMatchObject({
+      code: "not_found",
+      message: /revision does not exist/,
+    });
   });
 
   it("a server that keeps failing ends in a clear error after the retries", async () => {
@@ -85,14 +101,16 @@ describe("fetchModel errors a user can act on", () => {
   it("a commit other than the locked one needs --update-lock", async () => {
     const lockFile = path.join(tmp.dir, "pinned.lock.json");
     await fetchIt(open.id, { lockFile, include: ["README.md"] });
-    await expect(fetchIt(`${open.id}@${"a".repeat(40)}`, { lockFile })).rejects.toMatchObject({ code: "lock_mismatch" });
+    await expect(fetchIt(`${open.id}@${"a".repeat(40)}`, { lockFile })).rejects.toMatchObject({
+      code: "lock_mismatch",
+    });
   });
 
   it("aborting stops the fetch with the caller's reason", async () => {
     const abort = new AbortController();
     abort.abort(new Error("user pressed ctrl-c"));
-    await expect(fetchIt(open.id, { signal: abort.signal, cacheDir: path.join(tmp.dir, "abort") })).rejects.toThrow(
-      "user pressed ctrl-c",
-    );
+    await expect(
+      fetchIt(open.id, { signal: abort.signal, cacheDir: path.join(tmp.dir, "abort") }),
+    ).rejects.toThrow("user pressed ctrl-c");
   });
 });

@@ -130,6 +130,17 @@ describe("fetchModel under faults", () => {
     expect(total / seconds).toBeGreaterThan(rate * 0.7); // loose here; the bench holds the 0.9 target
   });
 
+  it("one file failing for good stops the transfers in flight promptly", async () => {
+    // README is the last file: it fails while both weights are mid-body, which once hung the run.
+    hub.fault("README.md", { kind: "status", status: 403 });
+    const started = performance.now();
+    await expect(fetchIt({ concurrency: 4 })).rejects.toMatchObject({ code: "unauthorized" });
+    expect(performance.now() - started).toBeLessThan(1500);
+    const blobs = await listTree(path.join(cacheDir, "models--acme--tiny-i2v", "blobs"));
+    const names = new Set(repo.files.flatMap((f) => [f.sha256, f.gitOid]));
+    expect(blobs.filter((b) => !b.endsWith(".incomplete")).every((b) => names.has(b))).toBe(true);
+  });
+
   it("drops a stalled connection and resumes where it stopped", async () => {
     hub.fault("vae/model.onnx", { kind: "stall", afterBytes: 300_000 });
     const { events, onEvent } = recorder();
