@@ -87,6 +87,15 @@ prepare_storage() {
     return 0
   fi
   mkdir -p "$MOUNT"
+  if [ "$STORAGE" = instance-store ]; then
+    # The DLAMI mounts its instance store at boot, possibly after this unit starts; give it a
+    # minute rather than racing it for the same devices.
+    local waited=0
+    while ! mountpoint -q /opt/dlami/nvme && [ -d /opt/dlami ] && [ "$waited" -lt 60 ]; do
+      sleep 2
+      waited=$((waited + 2))
+    done
+  fi
   if [ "$STORAGE" = instance-store ] && mountpoint -q /opt/dlami/nvme; then
     # The DLAMI has already striped and mounted the instance store; share it instead of reformatting.
     mkdir -p /opt/dlami/nvme/i2v
