@@ -19,12 +19,19 @@ const program = new Command("mirrors").description(
 );
 const catalogOption = () => new Option("--catalog <file>", "catalog file (default: mirrors/catalog.yaml)");
 
-function seconds(value: string): number {
+function positive(value: string, flag: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new MirrorUserError("BAD_TIMEOUT", `bad --timeout '${value}'`, "give seconds, e.g. --timeout 5");
-  return n * 1000;
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new MirrorUserError(
+      "BAD_NUMBER",
+      `bad ${flag} '${value}'`,
+      `give a positive number, e.g. ${flag} 5`,
+    );
+  }
+  return n;
 }
+
+const seconds = (value: string) => positive(value, "--timeout") * 1000;
 
 function parseDistro(value: string): Distro {
   const [id, codename] = value.split(":");
@@ -80,8 +87,8 @@ program
         catalog,
         ecosystems,
         deadlineMs: seconds(opts.timeout),
-        perHostConcurrency: Number(opts.perHost),
-        rangeBytes: Number(opts.range) * 1024,
+        perHostConcurrency: Math.ceil(positive(opts.perHost, "--per-host")),
+        rangeBytes: Math.ceil(positive(opts.range, "--range") * 1024),
         ...(opts.fresh ? { cacheFile: false } : {}),
       });
       if (opts.json) {
