@@ -16,6 +16,8 @@ export const VERSION = "0.1.0";
 
 export interface RunningService {
   service: Service;
+  /** The Hono app, for in-process requests (`app.request()`). */
+  app: ReturnType<typeof createApp>;
   url: string;
   /** Resolves when the model is loaded and jobs are accepted (rejects if loading fails). */
   ready: Promise<void>;
@@ -79,6 +81,7 @@ export async function startService(
 
   return {
     service,
+    app,
     url,
     ready,
     async reload() {

@@ -91,6 +91,8 @@ export function jobRoutes(service: Service): Hono {
       await send(job.status === "running" ? "started" : job.status, job);
       if (TERMINAL.has(job.status) || !queue) return;
       let lastStatus = job.status;
+      // Writes are chained so events keep their order and the last one is flushed before closing.
+      let writes = Promise.resolve();
       await new Promise<void>((resolve) => {
         const onUpdate = (updated: Job) => {
           if (updated.id !== job.id) return;
@@ -101,8 +103,9 @@ export function jobRoutes(service: Service): Hono {
                 : updated.status
               : "progress";
           lastStatus = updated.status;
-          void send(event, updated);
-          if (TERMINAL.has(updated.status)) finish();
+          const snapshot = structuredClone(updated);
+          writes = writes.then(() => send(event, snapshot));
+          if (TERMINAL.has(updated.status)) void writes.then(finish);
         };
         const heartbeat = setInterval(() => void stream.writeSSE({ event: "ping", data: "{}" }), 15_000);
         const finish = () => {
