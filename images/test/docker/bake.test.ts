@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import Dockerode from "dockerode";
@@ -43,7 +43,8 @@ describe.skipIf(!hasDocker())("bake on the Debian base (real Docker engine)", ()
   }, 300_000);
 
   afterAll(async () => {
-    for (const t of [tag, `${tag}-broken`, `${tag}-gpu`]) await client.remove(t);
+    for (const t of [tag, `${tag}-broken`, `${tag}-gpu`, `${tag}-weights`, `${tag}-volume`])
+      await client.remove(t);
     if (projectDir) await rm(projectDir, { recursive: true, force: true });
   });
 
@@ -159,6 +160,43 @@ describe.skipIf(!hasDocker())("bake on the Debian base (real Docker engine)", ()
     } finally {
       server.close();
       await rm(nugetCache, { recursive: true, force: true });
+    }
+  }, 300_000);
+
+  it("bakes weights in their own layer from a weights image, or leaves them out with --weights volume", async () => {
+    // Shaped like a Hugging Face cache snapshot: files are symlinks into blobs/.
+    const root = await mkdtemp(path.join(os.tmpdir(), "i2v-weights-"));
+    const snapshot = path.join(root, "snapshots", "abc");
+    await mkdir(path.join(root, "blobs"), { recursive: true });
+    await mkdir(path.join(snapshot, "unet"), { recursive: true });
+    await writeFile(path.join(root, "blobs", "1111"), "weights bytes");
+    await symlink(path.join(root, "blobs", "1111"), path.join(snapshot, "unet", "model.onnx"));
+    await writeFile(path.join(snapshot, "manifest.json"), "{}");
+    try {
+      const baked = await bake(client, options({ model: snapshot, tag: `${tag}-weights` }));
+      expect(baked.weightsImage).toMatch(/^i2v-weights\/abc:[0-9a-f]{16}$/);
+      expect(baked.image?.labels["ai.i2v.model.digest"]).toMatch(/^sha256:[0-9a-f]{64}$/);
+      const ls = await execInImage(docker, `${tag}-weights`, [
+        "sh",
+        "-c",
+        "cat /models/abc/unet/model.onnx; echo; echo $I2V_MODEL",
+      ]);
+      expect(ls.output).toContain("weights bytes");
+      expect(ls.output).toContain("/models/abc");
+
+      const volume = await bake(
+        client,
+        options({ model: snapshot, weights: "volume", tag: `${tag}-volume` }),
+      );
+      expect(volume.weightsImage).toBeUndefined();
+      const empty = await execInImage(docker, `${tag}-volume`, ["sh", "-c", "ls /models; echo $I2V_MODEL"]);
+      expect(empty.output.trim()).toBe("/models/abc");
+      // Same layers but one: the weights, which sit just before the code layer.
+      const [b, v] = [baked.image?.layers ?? [], volume.image?.layers ?? []];
+      expect(b.length).toBe(v.length + 1);
+      expect(b.slice(0, -2)).toEqual(v.slice(0, -1));
+    } finally {
+      await rm(root, { recursive: true, force: true });
     }
   }, 300_000);
 });

@@ -1,0 +1,69 @@
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { promisify } from "node:util";
+import Dockerode from "dockerode";
+import { afterAll, describe, expect, it } from "vitest";
+import { hasDocker } from "../../../test/support/tools.ts";
+import { bake } from "../../src/bake.ts";
+import { dockerClient } from "../../src/docker-client.ts";
+import { runContainer, waitReady } from "../../src/run-container.ts";
+import { debianBase } from "../support/debian-base.ts";
+
+const run = promisify(execFile);
+const rootScripts = (JSON.parse(readFileSync("package.json", "utf8")).scripts ?? {}) as Record<
+  string,
+  string
+>;
+const runtimeScripts = (JSON.parse(readFileSync("runtime/package.json", "utf8")).scripts ?? {}) as Record<
+  string,
+  string
+>;
+// The runtime's HTTP service is another issue; until its entry and build script exist this suite
+// says so and skips. Under CI (I2V_REQUIRE=images-runtime) a missing runtime is a failure instead.
+const runtimeReady = Boolean(runtimeScripts.build) && existsSync("runtime/src/server/main.ts");
+if (!runtimeReady && (process.env.I2V_REQUIRE ?? "").split(",").includes("images-runtime"))
+  throw new Error("the runtime service (runtime/src/server/main.ts, `npm run build -w runtime`) is required");
+
+const docker = new Dockerode();
+const client = dockerClient(docker);
+const tag = `i2v-test/runtime:${Date.now().toString(36)}`;
+
+describe.skipIf(!hasDocker() || !runtimeReady)(
+  "bake the real runtime with the demo model (Debian base)",
+  () => {
+    afterAll(() => client.remove(tag));
+
+    it("bakes, starts, becomes ready, and passes the smoke test", async () => {
+      await debianBase();
+      const state = await bake(client, {
+        recipe: "debian-local",
+        projectDir: process.cwd(),
+        mirror: "upstream",
+        model: "demo",
+        weights: "baked",
+        gpu: false,
+        tag,
+      });
+      expect(state.image?.labels["org.opencontainers.image.revision"]).toMatch(/^[0-9a-f]{40}$/);
+      const box = await runContainer(docker, tag, { env: { I2V_MODEL: "demo" } });
+      try {
+        await waitReady(`${box.url}/livez`, 120_000);
+        // The demo model is built at first start, so readiness may take a while on 2 cores.
+        await waitReady(`${box.url}/readyz`, 300_000);
+        if (rootScripts.smoke) {
+          // SMOKE: the runtime service's own end-to-end check: one real generation, verified.
+          await run("npm", ["run", "smoke", "--", "--url", box.url], { timeout: 600_000 });
+        } else {
+          const system = await fetch(`${box.url}/v1/system`);
+          expect(system.status).toBe(200);
+        }
+      } catch (error) {
+        throw new Error(
+          `${(error as Error).message}\n--- container logs ---\n${(await box.logs()).slice(-4000)}`,
+        );
+      } finally {
+        await box.stop();
+      }
+    }, 1_500_000);
+  },
+);
