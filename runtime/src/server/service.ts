@@ -47,10 +47,14 @@ export class Service {
     return this.loaded?.engine.info;
   }
 
-  /** Wires a loaded model in: job-end logging and metrics. */
+  /** Logs and counts every job the queue finishes (attached before recovery restarts old jobs). */
+  observe(queue: JobQueue): void {
+    queue.on("finished", (job, result) => void this.jobFinished(job, result));
+  }
+
+  /** Makes the loaded model visible: /readyz turns ready and jobs are accepted. */
   attach(parts: LoadedParts): void {
     this.loaded = parts;
-    parts.queue.on("finished", (job, result) => void this.jobFinished(job, result));
   }
 
   /** One structured line per finished job, to the log and to the data folder's jobs.log. */

@@ -67,8 +67,10 @@ export async function startService(
       concurrency: config.concurrency,
       deadlineMs: config.jobDeadlineMs,
     });
-    service.attach({ engine, queue, admission, manifest: loaded.manifest });
+    service.observe(queue);
+    // Recover before turning ready, so nobody sees a job in a state the restart is about to change.
     const recovered = await queue.recover();
+    service.attach({ engine, queue, admission, manifest: loaded.manifest });
     logger.info({ model: engine.info, recovered }, "model ready");
     await store.prune(config.resultsMaxAgeMs, config.resultsMaxBytes);
   })();
