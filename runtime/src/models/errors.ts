@@ -30,7 +30,8 @@ export interface HttpFailure {
 
 /** Maps a final HTTP status to an error that says what went wrong and how to fix it. */
 export function httpError(f: HttpFailure): ModelFetchError {
-  const where = `${f.url} answered ${f.status}`;
+  // The client library's expand=... query says nothing to a user; the path does.
+  const where = `${f.url.replace(/\?expand=.*$/, "")} answered ${f.status}`;
   // The Hub answers 401 + RepoNotFound for a repository that does not exist (or that this token
   // may not see), so the code decides before the status does.
   if ((f.status === 401 || f.status === 403) && f.errorCode !== "RepoNotFound") {

@@ -8,6 +8,7 @@ import type { FakeFile, FakeRepo } from "./fixtures.ts";
  * - GET /api/models/:org/:name/revision/:rev  model info (`sha`, `siblings`; with `blobs=true`,
  *   sizes and LFS info), as @huggingface/hub's modelInfo and huggingface_hub's model_info read it
  * - GET /api/models/:org/:name/tree/:rev?recursive=true  paginated with a `Link: rel="next"` header
+ * - POST /api/models/:org/:name/paths-info/:rev  entries for the given paths (@huggingface/hub's downloader)
  * - GET|HEAD /:org/:name/resolve/:rev/:path  with X-Repo-Commit and ETag; LFS files answer 302 to
  *   a CDN on another origin with X-Linked-Etag / X-Linked-Size, like the real Hub
  * - errors with X-Error-Code: RepoNotFound (401), GatedRepo (401/403), RevisionNotFound,
@@ -62,7 +63,7 @@ export async function startFakeHub(
   const hub = await listen(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
     stats.requests.push(`${req.method} ${url.pathname}`);
-    const api = /^\/api\/models\/([^/]+\/[^/]+)\/(revision|tree)\/([^/]+)$/.exec(url.pathname);
+    const api = /^\/api\/models\/([^/]+\/[^/]+)\/(revision|tree|paths-info)\/([^/]+)$/.exec(url.pathname);
     const resolve = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
     const id = api?.[1] ?? resolve?.[1];
     const repo = id ? byId.get(id) : undefined;
@@ -74,6 +75,15 @@ export async function startFakeHub(
     const commit = repo.refs[rev] ?? (rev === repo.commit ? rev : undefined);
     if (!commit) return fail(res, 404, "RevisionNotFound");
     if (api?.[2] === "revision") return json(res, 200, modelInfo(repo, url.searchParams.has("blobs")));
+    if (api?.[2] === "paths-info") {
+      const { paths } = JSON.parse(await readBody(req)) as { paths: string[] };
+      const entries = treeEntries(repo).filter((e) => paths.includes(e.path));
+      return json(
+        res,
+        200,
+        entries.map((e) => ({ ...e, lastCommit: { id: commit, title: "c", date: "2026-01-01T00:00:00Z" } })),
+      );
+    }
     if (api?.[2] === "tree") {
       const entries = treeEntries(repo);
       const from = Number(url.searchParams.get("cursor") ?? 0);
@@ -162,6 +172,12 @@ function treeEntries(repo: FakeRepo) {
       ...(f.lfs ? { lfs: { oid: f.sha256, size: f.content.length, pointerSize: 134 } } : {}),
     })),
   ];
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  let text = "";
+  for await (const chunk of req) text += chunk;
+  return text;
 }
 
 async function listen(
