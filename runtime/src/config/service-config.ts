@@ -37,6 +37,9 @@ const envSchema = z.object({
 
 export type ServiceConfig = ReturnType<typeof parseServiceConfig>;
 
+/** Every environment variable the service reads (docs/configuration.md lists the same). */
+export const SERVICE_ENV_VARS = Object.keys(envSchema.shape);
+
 /** Reads the service configuration; every invalid variable is reported as `NAME: problem`. */
 export function parseServiceConfig(env: NodeJS.ProcessEnv = process.env) {
   const parsed = envSchema.safeParse(env);

@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import { Worker } from "node:worker_threads";
 import { errorFromJSON, I2vError } from "../errors.ts";
 import type { GenerateResult, Progress } from "../pipeline/generate.ts";
+import type { ImageLimits } from "../pipeline/image-input.ts";
 import type { ModelInfo } from "../pipeline/model.ts";
 import type { GenerateParams } from "../pipeline/params.ts";
 import type { RuntimeOptionsInput } from "../pipeline/runtime-options.ts";
@@ -62,13 +63,14 @@ export class InferenceEngine extends EventEmitter {
     image: Uint8Array,
     outPath: string,
     onProgress?: (progress: Progress) => void,
+    imageLimits?: ImageLimits,
   ): Promise<GenerateResult> {
     if (this.exited)
       return Promise.reject(new I2vError("interrupted", "The inference worker is not running."));
     if (this.jobs.has(id)) return Promise.reject(new Error(`job ${id} is already running`));
     return new Promise((resolve, reject) => {
       this.jobs.set(id, { resolve, reject, ...(onProgress ? { onProgress } : {}) });
-      this.post({ type: "generate", id, params, image, outPath });
+      this.post({ type: "generate", id, params, image, outPath, ...(imageLimits ? { imageLimits } : {}) });
     });
   }
 

@@ -1,4 +1,5 @@
 import type { GenerateResult, Progress } from "../pipeline/generate.ts";
+import type { ImageLimits } from "../pipeline/image-input.ts";
 import type { ModelInfo } from "../pipeline/model.ts";
 import type { GenerateParams } from "../pipeline/params.ts";
 import type { RuntimeOptionsInput } from "../pipeline/runtime-options.ts";
@@ -6,7 +7,14 @@ import type { RuntimeOptionsInput } from "../pipeline/runtime-options.ts";
 /** Messages between the main thread and the inference worker (structured-clone safe). */
 export type ToWorker =
   | { type: "load"; modelDir: string; runtime: RuntimeOptionsInput }
-  | { type: "generate"; id: string; params: GenerateParams; image: Uint8Array; outPath: string }
+  | {
+      type: "generate";
+      id: string;
+      params: GenerateParams;
+      image: Uint8Array;
+      outPath: string;
+      imageLimits?: ImageLimits;
+    }
   | { type: "cancel"; id: string; reason: "canceled" | "deadline_exceeded" | "interrupted" }
   | { type: "reload"; modelDir: string }
   | { type: "close" };

@@ -87,6 +87,7 @@ async function runJob(id: string, job: Extract<ToWorker, { type: "generate" }>):
       {
         signal: controller.signal,
         onProgress: (progress) => send({ type: "progress", id, progress }),
+        ...(job.imageLimits ? { imageLimits: job.imageLimits } : {}),
       },
     );
     send({ type: "done", id, result });

@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import type { InferenceEngine } from "../engine/engine.ts";
 import { I2vError } from "../errors.ts";
 import type { GenerateResult } from "../pipeline/generate.ts";
+import type { ImageLimits } from "../pipeline/image-input.ts";
 import type { Admission } from "./admission.ts";
 import type { Job } from "./job.ts";
 import type { JobStore } from "./store.ts";
@@ -10,6 +11,7 @@ export interface QueueOptions {
   capacity: number;
   concurrency: number;
   deadlineMs: number;
+  imageLimits?: ImageLimits;
 }
 
 /** Events: `update` (job) on every change; `finished` (job, result | undefined) once per job. */
@@ -201,6 +203,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
             void this.store.save(job).catch(() => undefined);
           }
         },
+        this.options.imageLimits,
       );
       this.recentDurationsMs = [...this.recentDurationsMs.slice(-9), Date.now() - started];
       this.admission.observe(

@@ -66,6 +66,7 @@ export async function startService(
       capacity: config.queueCapacity,
       concurrency: config.concurrency,
       deadlineMs: config.jobDeadlineMs,
+      imageLimits: config.imageLimits,
     });
     service.observe(queue);
     // Recover before turning ready, so nobody sees a job in a state the restart is about to change.
