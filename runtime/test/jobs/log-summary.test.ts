@@ -1,0 +1,50 @@
+import { describe, expect, test } from "vitest";
+import { percentile, summarizeJobLog } from "../../src/jobs/log-summary.ts";
+
+const record = (preset: string, outcome: string, run_ms: number | null, error_code: string | null = null) =>
+  JSON.stringify({ level: 30, msg: "job finished", preset, outcome, run_ms, queue_wait_ms: 100, error_code });
+
+describe("job log summary", () => {
+  test("p50/p95 per preset over succeeded jobs, failures by cause, other lines skipped", () => {
+    const lines = [
+      ...Array.from({ length: 20 }, (_, i) => record("quick", "succeeded", (i + 1) * 1000)),
+      record("standard", "succeeded", 50_000),
+      record("standard", "failed", 10, "encode_failed"),
+      record("standard", "failed", 10, "encode_failed"),
+      record("quick", "canceled", 5, "canceled"),
+      JSON.stringify({ msg: "listening on http://x" }),
+      "not json",
+      "",
+    ];
+    const summary = summarizeJobLog(lines);
+    expect(summary.presets).toEqual([
+      {
+        preset: "quick",
+        jobs: 21,
+        succeeded: 20,
+        run_p50_ms: 10_000,
+        run_p95_ms: 19_000,
+        wait_p50_ms: 100,
+        wait_p95_ms: 100,
+      },
+      {
+        preset: "standard",
+        jobs: 3,
+        succeeded: 1,
+        run_p50_ms: 50_000,
+        run_p95_ms: 50_000,
+        wait_p50_ms: 100,
+        wait_p95_ms: 100,
+      },
+    ]);
+    expect(summary.failures).toEqual({ encode_failed: 2, canceled: 1 });
+    expect(summary.skipped).toBe(2);
+  });
+
+  test("nearest-rank percentile", () => {
+    expect(percentile([], 50)).toBeNull();
+    expect(percentile([5], 95)).toBe(5);
+    expect(percentile([1, 2, 3, 4], 50)).toBe(2);
+    expect(percentile([4, 3, 2, 1], 100)).toBe(4);
+  });
+});
