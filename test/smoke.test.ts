@@ -1,5 +1,4 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -9,6 +8,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runSmoke, type SmokeError } from "../runtime/src/client/smoke.ts";
 import type { Job } from "../runtime/src/client/types.ts";
+import { startService, type TestService } from "./support/service.ts";
 import { hasTool } from "./support/tools.ts";
 
 const ASTRONAUT = path.resolve("test/fixtures/astronaut.png");
@@ -302,29 +302,19 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
   return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
 }
 
-// The real service comes from test/support/service.ts (spawns `npm start` on a free port).
-const servicePath = new URL("./support/service.ts", import.meta.url);
-type StartService = (options?: {
-  env?: Record<string, string>;
-}) => Promise<{ url: string; stop(): Promise<void> }>;
+describe.skipIf(!hasTool("ffmpeg", ["-version"]))("smoke test against the real service", () => {
+  let service: TestService | undefined;
+  beforeAll(async () => {
+    service = await startService();
+  });
+  afterAll(async () => {
+    await service?.stop();
+  });
 
-describe.skipIf(!existsSync(servicePath) || !hasTool("ffmpeg", ["-version"]))(
-  "smoke test against the real service",
-  () => {
-    let service: Awaited<ReturnType<StartService>> | undefined;
-    beforeAll(async () => {
-      const { startService } = (await import(servicePath.href)) as { startService: StartService };
-      service = await startService();
-    });
-    afterAll(async () => {
-      await service?.stop();
-    });
-
-    it("passes with the demo model", { timeout: 180_000 }, async () => {
-      const report = await runSmoke({ url: service!.url, timeoutS: 170 });
-      expect(report.job.params.preset).toBe("quick");
-      expect(report.video.checks.filter((c) => !c.ok)).toEqual([]);
-      expect(report.video.psnrDb).toBeGreaterThanOrEqual(25);
-    });
-  },
-);
+  it("passes with the demo model", { timeout: 180_000 }, async () => {
+    const report = await runSmoke({ url: service!.url, timeoutS: 170 });
+    expect(report.job.params.preset).toBe("quick");
+    expect(report.video.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(report.video.psnrDb).toBeGreaterThanOrEqual(25);
+  });
+});

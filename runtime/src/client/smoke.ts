@@ -240,6 +240,6 @@ function progressLogger(log: (line: string) => void) {
     if (job.status === "queued")
       log(`queued${job.queue_position ? ` at position ${job.queue_position}` : ""}`);
     else if (job.status === "running" && p) log(`running ${p.stage} ${p.step}/${p.steps}`);
-    else log(job.status);
+    else log(job.status === "running" ? "started" : job.status);
   };
 }
