@@ -127,7 +127,7 @@ describe("fetchModel under faults", () => {
     const seconds = (performance.now() - started) / 1000;
     await expectExactCache(cacheDir, repo);
     expect(seconds).toBeGreaterThanOrEqual((total / rate) * 0.9);
-    expect(total / seconds).toBeGreaterThan(rate * 0.7); // loose here; the bench holds the 0.9 target
+    expect(total / seconds).toBeGreaterThan(rate * 0.75); // loose for shared CI cores; the bench holds 0.9
   });
 
   it("one file failing for good stops the transfers in flight promptly", async () => {

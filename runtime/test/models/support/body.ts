@@ -8,14 +8,18 @@ export type Fault =
   | { kind: "corrupt" }
   | { kind: "status"; status: number; retryAfter?: string };
 
-/** A shared link: every body byte on every connection reserves its time on it. */
+/**
+ * A shared link: every body byte on every connection reserves its time on it. Like a token bucket
+ * with 50 ms of burst, a sender that wakes late may catch up, so timer jitter in this process does
+ * not eat into the rate (over any window the link never carries more than rate x time + burst).
+ */
 export class Link {
   private nextFree = 0;
   constructor(public bytesPerSecond: number | null = null) {}
   async take(bytes: number): Promise<void> {
     if (!this.bytesPerSecond) return;
     const now = performance.now();
-    const at = Math.max(now, this.nextFree);
+    const at = Math.max(now - 50, this.nextFree);
     this.nextFree = at + (bytes / this.bytesPerSecond) * 1000;
     if (at - now > 1) await sleep(at - now);
   }
@@ -71,7 +75,8 @@ export async function sendBody(
   let body = content.subarray(start, end + 1);
   if (fault?.kind === "corrupt") {
     body = Buffer.from(body);
-    body[Math.floor(body.length / 2)] ^= 0xff;
+    const at = Math.floor(body.length / 2);
+    body[at] = (body[at] ?? 0) ^ 0xff;
   }
   for (let at = 0; at < body.length; at += CHUNK) {
     let chunk = body.subarray(at, at + CHUNK);

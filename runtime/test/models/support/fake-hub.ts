@@ -62,6 +62,7 @@ export async function startFakeHub(
 
   const hub = await listen(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
+    if (url.pathname === "/__stats") return json(res, 200, { bodyBytes: stats.bodyBytes });
     stats.requests.push(`${req.method} ${url.pathname}`);
     const api = /^\/api\/models\/([^/]+\/[^/]+)\/(revision|tree|paths-info)\/([^/]+)$/.exec(url.pathname);
     const resolve = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
@@ -89,7 +90,8 @@ export async function startFakeHub(
       const from = Number(url.searchParams.get("cursor") ?? 0);
       const next = new URL(url.href.replace("http://x", hubUrl));
       next.searchParams.set("cursor", String(from + PAGE));
-      const more = from + PAGE < entries.length ? { link: `<${next.href}>; rel="next"` } : {};
+      const more: Record<string, string> =
+        from + PAGE < entries.length ? { link: `<${next.href}>; rel="next"` } : {};
       return json(res, 200, entries.slice(from, from + PAGE), more);
     }
     const filePath = String(resolve?.[3]).split("/").map(decodeURIComponent).join("/");
