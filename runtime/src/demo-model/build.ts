@@ -15,7 +15,7 @@ import { vaeDecoderGraph } from "./graphs/vae-decoder.ts";
 import { demoTokenizerJson } from "./tokenizer-json.ts";
 
 /** Bump when the demo's graphs change, so cached builds are not reused. */
-const DEMO_VERSION = 1;
+const DEMO_VERSION = 2;
 
 /** The folder a demo model of this size is built into under `cacheDir`. */
 export function demoModelDir(cacheDir: string, size: DemoSize = DEFAULT_DEMO_SIZE): string {
@@ -97,8 +97,10 @@ export function demoManifest(size: DemoSize): Manifest {
     guidance: { negative_image_embedding: "zeros" },
     scheduler: { default: "ddim", config: { ...DEMO_SCHEDULER_CONFIG } },
     defaults: { negative_prompt: "" },
-    // Measured on a 2-core CPU with bench/suites (peak RSS over idle), then rounded up.
-    memory: { fp32: { fixed_mb: 150, per_megapixel_frame_mb: 160 + size.width * size.depth * 4 } },
+    // Peak RSS over the job's start, measured here for the 8x1 size (quick 189 MiB at 0.52
+    // megapixel-frames, standard 1037 at 4.19, high 3195 at 14.2: about 70 + 231 per MPF), rounded
+    // up; the conv stack adds its activations (width x depth channels at 1/16 of the pixels, CFG x2).
+    memory: { fp32: { fixed_mb: 100, per_megapixel_frame_mb: 240 + Math.ceil((size.width * size.depth) / 2) } },
   };
 }
 
