@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
@@ -146,6 +146,30 @@ describe.skipIf(!hasTool("chromium"))("web page when a preset does not fit", () 
       "false",
     );
     expect(await page.getByRole("alert").textContent()).toContain("is not available");
+  });
+  it("takes a dropped photo, and shows the service's message and hint when it refuses a job", async () => {
+    const page = await browser.context.newPage();
+    await page.goto(service.url);
+    await page.locator('button[data-preset="quick"]').waitFor();
+    await page.getByRole("button", { name: "Generate video" }).click();
+    expect(await page.getByRole("alert").textContent()).toContain("Choose a photo first.");
+
+    const png = (await readFile(ASTRONAUT)).toString("base64");
+    await page.evaluate(async (base64) => {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([bytes], "astronaut.png", { type: "image/png" }));
+      document.getElementById("drop-zone")!.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer }));
+    }, png);
+    await expect.poll(() => page.locator("#preview").isVisible()).toBe(true);
+
+    // 64 frames at 256p cannot fit in 300 MB: the refusal must reach the user with its hint.
+    await page.getByText("Advanced settings").click();
+    await page.getByLabel("Frames").fill("64");
+    await page.getByRole("button", { name: "Generate video" }).click();
+    const alert = page.getByRole("alert");
+    await expect.poll(() => alert.textContent(), { timeout: 20_000 }).toContain("GET /v1/presets shows what fits now");
+    expect(await alert.textContent()).toMatch(/MiB/);
   });
 });
 
