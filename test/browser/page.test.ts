@@ -168,7 +168,9 @@ describe.skipIf(!hasTool("chromium"))("web page when a preset does not fit", () 
     await page.getByLabel("Frames").fill("64");
     await page.getByRole("button", { name: "Generate video" }).click();
     const alert = page.getByRole("alert");
-    await expect.poll(() => alert.textContent(), { timeout: 20_000 }).toContain("GET /v1/presets shows what fits now");
+    await expect
+      .poll(() => alert.textContent(), { timeout: 20_000 })
+      .toContain("GET /v1/presets shows what fits now");
     expect(await alert.textContent()).toMatch(/MiB/);
   });
 });
