@@ -43,6 +43,8 @@ interface FakeBehaviour {
   /** Answer 404 on the events route, so the client must poll. */
   noEvents?: boolean;
   token?: string;
+  /** Ignore Range headers (as a misconfigured proxy might). */
+  noRange?: boolean;
 }
 
 /** A runtime that follows the API contract (docs/api.md) but serves whatever video it is given. */
@@ -128,7 +130,16 @@ async function startFake(behaviour: FakeBehaviour) {
     if (url.pathname.endsWith("/video")) {
       if (job.status !== "succeeded")
         return send(res, 409, { error: { code: "not_ready", message: "x", hint: "y" } });
-      return res.writeHead(200, { "content-type": "video/mp4" }).end(behaviour.video);
+      const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? "");
+      if (!range || behaviour.noRange) {
+        return res.writeHead(200, { "content-type": "video/mp4" }).end(behaviour.video);
+      }
+      const [from, size] = [Number(range[1]), behaviour.video.length];
+      res.writeHead(206, {
+        "content-type": "video/mp4",
+        "content-range": `bytes ${from}-${size - 1}/${size}`,
+      });
+      return res.end(behaviour.video.subarray(from));
     }
     if (job.status === "queued") job = finish(job); // polling path: done on the first look
     return send(res, 200, job);
@@ -227,6 +238,19 @@ describe.skipIf(!hasTool("ffmpeg", ["-version"]))("smoke test against a fake run
       expect(error.code).toBe("video_invalid");
       expect(error.message).toContain("first frame PSNR");
       expect(error.message).not.toContain("frames is");
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  it("fails when the video route ignores range requests", async () => {
+    const fake = await startFake({ video: good, noRange: true });
+    try {
+      const error = await smokeError({ url: fake.url, timeoutS: 30 });
+      expect(error.code).toBe("video_invalid");
+      expect(error.message).toMatch(
+        /^The video is wrong: range request is 200, no Content-Range, expected 206/,
+      );
     } finally {
       await fake.stop();
     }

@@ -137,6 +137,9 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
       image,
       minPsnrDb: options.minPsnrDb ?? 25,
     });
+    // Safari will not play a video whose server ignores Range; a proxy in front can break it.
+    verdict.checks.push(await rangeCheck(client, job.video_url, bytes, signal));
+    verdict.ok = verdict.checks.every((c) => c.ok);
     const verifyMs = mark();
     const report: SmokeReport = {
       url: client.baseUrl,
@@ -214,6 +217,25 @@ async function download(client: ApiClient, videoUrl: string, file: string, signa
     );
   }
   await pipeline(Readable.fromWeb(response.body as never), createWriteStream(file), { signal });
+}
+
+/** Asks for the last 100 bytes: a server that supports Range answers 206 with a Content-Range. */
+async function rangeCheck(client: ApiClient, videoUrl: string, size: number, signal: AbortSignal) {
+  const from = Math.max(0, size - 100);
+  const response = await client.fetch(videoUrl, { headers: { range: `bytes=${from}-` }, signal });
+  const body = await response.arrayBuffer();
+  const contentRange = response.headers.get("content-range");
+  const expected = `206, bytes ${from}-${size - 1}/${size}`;
+  const ok =
+    response.status === 206 &&
+    contentRange === `bytes ${from}-${size - 1}/${size}` &&
+    body.byteLength === size - from;
+  return {
+    name: "range request",
+    ok,
+    expected,
+    actual: `${response.status}, ${contentRange ?? "no Content-Range"}`,
+  };
 }
 
 async function readImage(file: string): Promise<Uint8Array> {
