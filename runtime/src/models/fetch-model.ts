@@ -1,6 +1,8 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { defaultCacheDir, RepoCache } from "./cache-layout.ts";
+import { bytesStillNeeded } from "./cached-size.ts";
+import { checkFreeSpace } from "./disk.ts";
 import { type Endpoint, resolveEndpoint, resolveToken } from "./endpoint.ts";
 import { userError } from "./errors.ts";
 import { type CacheCheck, ensureFile } from "./fetch-file.ts";
@@ -102,6 +104,7 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchModel
 
   const cache = new RepoCache(options.cacheDir ?? defaultCacheDir(env), ref.repo);
   await mkdir(path.dirname(cache.blob("x")), { recursive: true });
+  await checkFreeSpace(cache.root, await bytesStillNeeded(cache, files));
   let downloadedBytes = 0;
   let cachedFiles = 0;
   const filesStarted = performance.now();

@@ -8,7 +8,10 @@ import { formatModelRef, isCommitSha, parseModelRef } from "./ref.ts";
 export interface ResolveOptions {
   /** Cache directory; default from HF_HUB_CACHE / HF_HOME. */
   cacheDir?: string;
-  /** A lock file whose pinned commit is used when the reference names no revision. */
+  /**
+   * A lock file: its pinned commit is used when the reference names no revision, and every file it
+   * lists must be in the snapshot.
+   */
   lockFile?: string;
   env?: NodeJS.ProcessEnv;
 }
@@ -32,13 +35,21 @@ export async function resolveModelRef(refOrFolder: string, options: ResolveOptio
   const ref = parseModelRef(refOrFolder);
   const cacheDir = options.cacheDir ?? defaultCacheDir(options.env);
   const cache = new RepoCache(cacheDir, ref.repo);
-  let revision = ref.revision;
-  if (!revision && options.lockFile)
-    revision = (await readLock(options.lockFile))?.models[ref.repo]?.revision;
-  revision ??= "main";
+  const locked = options.lockFile ? (await readLock(options.lockFile))?.models[ref.repo] : undefined;
+  const revision = ref.revision ?? locked?.revision ?? "main";
   const commit = isCommitSha(revision) ? revision : await cache.readRef(revision);
   const folder = commit ? cache.snapshotDir(commit) : undefined;
-  if (folder && (await isDir(folder))) return folder;
+  if (folder && (await isDir(folder))) {
+    // With a lock, an interrupted fetch (a snapshot missing files) is caught here, not at load time.
+    const missing =
+      locked && locked.revision === commit ? await missingFiles(folder, Object.keys(locked.files)) : [];
+    if (missing.length === 0) return folder;
+    throw userError(
+      `model ${formatModelRef({ repo: ref.repo, revision })} is incomplete in the cache: ${missing.slice(0, 3).join(", ")}${missing.length > 3 ? ", ..." : ""} missing`,
+      `finish the download: npm run fetch-model -- ${formatModelRef(ref)}`,
+      "model_incomplete",
+    );
+  }
   throw userError(
     `model ${formatModelRef({ repo: ref.repo, revision })} is not in the cache at ${cacheDir}`,
     `fetch it first: npm run fetch-model -- ${formatModelRef(ref)}${options.cacheDir ? ` --cache ${cacheDir}` : ""}`,
@@ -48,6 +59,18 @@ export async function resolveModelRef(refOrFolder: string, options: ResolveOptio
 
 function looksLikeFolder(text: string): boolean {
   return path.isAbsolute(text) || text.startsWith("./") || text.startsWith("../") || text === ".";
+}
+
+async function missingFiles(folder: string, files: string[]): Promise<string[]> {
+  const present = await Promise.all(
+    files.map((f) =>
+      stat(path.join(folder, f)).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
+  return files.filter((_, i) => !present[i]);
 }
 
 async function isDir(p: string): Promise<boolean> {

@@ -107,6 +107,18 @@ describe("fetchModel against a Hub-compatible loopback server", () => {
     expect(path.isAbsolute(result.snapshotDir)).toBe(true);
   });
 
+  it("says a snapshot is incomplete when the lock lists files it lacks", async () => {
+    const result = await fetchIt();
+    const { unlink } = await import("node:fs/promises");
+    await unlink(path.join(result.snapshotDir, "vae/model.onnx"));
+    const error = await resolveModelRef(repo.id, { cacheDir, env, lockFile }).catch((e) => e);
+    expect(error).toMatchObject({
+      code: "model_incomplete",
+      message: expect.stringContaining("vae/model.onnx"),
+    });
+    expect(error.hint).toContain(`npm run fetch-model -- ${repo.id}`);
+  });
+
   it("pins the locked commit even after the branch moves upstream", async () => {
     await fetchIt();
     const moved = demoRepo(repo.id, "v2");

@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { checkFreeSpace } from "../../src/models/disk.ts";
 import { globToRegExp, selectPaths } from "../../src/models/glob.ts";
 import {
   defaultCacheDir,
@@ -100,5 +101,17 @@ describe("resolveModelRef", () => {
       code: "model_not_found",
     });
     await tmp.cleanup();
+  });
+});
+
+describe("free space", () => {
+  const GiB = 1024 ** 3;
+  it("refuses to start a download the disk cannot hold, with a hint", async () => {
+    await expect(checkFreeSpace("/cache", 10 * GiB, async () => 4 * GiB)).rejects.toMatchObject({
+      code: "no_space",
+      hint: expect.stringMatching(/--cache DIR/),
+    });
+    await expect(checkFreeSpace("/cache", 1 * GiB, async () => 4 * GiB)).resolves.toBeUndefined();
+    await expect(checkFreeSpace("/cache", 0, async () => 0)).resolves.toBeUndefined();
   });
 });
