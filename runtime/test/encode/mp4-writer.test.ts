@@ -78,7 +78,7 @@ describe("Mp4Writer failures", () => {
     });
   });
 
-  it("an ffmpeg that exits 1 gives encode_failed and no file", async () => {
+  it("a generation whose ffmpeg exits 1 fails with encode_failed and leaves no file", async () => {
     const dir = tempDir("i2v-ffmpeg-fail-");
     const fake = path.join(dir, "ffmpeg");
     // Answers -version like ffmpeg (so it is picked), then fails every real command.
