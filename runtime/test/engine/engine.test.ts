@@ -94,8 +94,9 @@ describe("InferenceEngine", () => {
       // Only meaningful if a step is long enough that running it on this thread would show.
       expect(stepMs, reports.join("\n")).toBeGreaterThanOrEqual(50);
       expect(busy.samples).toBeGreaterThan(50);
-      // Event-loop utilization is not skewed by other processes: inference here would make it ~1.
-      expect(busy.utilization, reports.join("\n")).toBeLessThan(0.1);
+      // Event-loop utilization is little skewed by other processes (measured 1-10% under load):
+      // inference on this thread would make it ~1.
+      expect(busy.utilization, reports.join("\n")).toBeLessThan(0.5);
       p99 = busy.p99;
       if (p99 < 20) break;
     }
