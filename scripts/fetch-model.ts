@@ -1,11 +1,5 @@
 import { Command, Option } from "commander";
-import {
-  type CacheCheck,
-  createProgressRenderer,
-  fetchModel,
-  MIRRORS,
-  ModelFetchError,
-} from "../runtime/src/models/index.ts";
+import { type CacheCheck, fetchWithProgress, MIRRORS, ModelFetchError } from "../runtime/src/models/index.ts";
 import { plainProgress, runCli } from "./lib/cli.ts";
 
 // `npm run fetch-model -- REF...`: argument parsing and printing only; the work is in runtime/src/models.
@@ -34,21 +28,9 @@ const program = new Command("fetch-model")
       .default("sha256"),
   )
   .action(async (refs: string[], o) => {
-    const abort = new AbortController();
-    const interrupted = new ModelFetchError(
-      "interrupted",
-      "run the same command again to resume",
-      "interrupted",
-    );
-    process.once("SIGINT", () => abort.abort(interrupted));
-    process.once("SIGTERM", () => abort.abort(interrupted));
-    for (const ref of refs) {
-      const progress = createProgressRenderer({
-        live: !plainProgress(),
-        write: (s) => process.stdout.write(s),
-      });
-      const result = await fetchModel({
-        ref,
+    await fetchWithProgress(
+      refs,
+      {
         endpoint: o.endpoint,
         mirror: o.mirror,
         include: o.include,
@@ -59,11 +41,9 @@ const program = new Command("fetch-model")
         token: o.token,
         concurrency: o.concurrency,
         cacheCheck: o.check as CacheCheck,
-        signal: abort.signal,
-        onEvent: progress.onEvent,
-      });
-      progress.finish(result);
-    }
+      },
+      { live: !plainProgress(), write: (s) => process.stdout.write(s) },
+    );
   });
 
 function collect(value: string, previous: string[]): string[] {

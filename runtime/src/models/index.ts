@@ -12,4 +12,5 @@ export { createProgressRenderer, type ProgressRenderer, summaryLine } from "./pr
 export { formatModelRef, type ModelRef, parseModelRef } from "./ref.ts";
 export { type ResolveOptions, resolveModelRef } from "./resolve-ref.ts";
 export type { RetryPolicy } from "./retry.ts";
+export { fetchWithProgress } from "./run-fetch.ts";
 export type { FetchEvent, FileDigest, RemoteFile, Snapshot } from "./types.ts";
