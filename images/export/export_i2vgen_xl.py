@@ -1,0 +1,338 @@
+"""Exports I2VGen-XL (diffusers I2VGenXLPipeline) to the runtime's model folder format.
+
+    python export_i2vgen_xl.py --model-dir SNAPSHOT_DIR --out OUT_DIR [--revision SHA]
+    python export_i2vgen_xl.py --model ali-vilab/i2vgen-xl[@rev] --out OUT_DIR   # from the HF cache
+
+Runs in the bake's export stage (images/src/export), on CPU: a docker build has no GPU. Steps:
+  1. load the pipeline from local files only (the weights came earlier through `npm run fetch-model`,
+     which honours HF_ENDPOINT; nothing is fetched here);
+  2. export text encoder, image encoder, VAE encoder, UNet and VAE decoder in fp32 (opset 17,
+     external data, plain attention);
+  3. convert UNet and the CLIP encoders to fp16 with fp32 inputs/outputs; the VAE stays fp32;
+  4. check each ONNX file against its PyTorch module on a sample input at a *different* shape than
+     the one traced, so a dimension frozen during tracing shows up as an error; report max abs error;
+  5. write tokenizer/tokenizer.json, manifest.json (i2v_manifest.py) and export-report.json.
+
+Output files: <component>/model.fp32.onnx (+ .data), <component>/model.fp16.onnx (+ .data).
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from i2v_manifest import IO_NAMES, write_manifest  # noqa: E402
+
+OPSET = 17
+
+
+# --- wrappers: each returns exactly the tensor the runtime's role expects -----------------------
+
+
+class TextEncoder(torch.nn.Module):
+    """clip_skip=1 as diffusers' I2VGen-XL does: final_layer_norm(hidden_states[-2]), not last_hidden_state."""
+
+    def __init__(self, text_encoder):
+        super().__init__()
+        self.text_encoder = text_encoder
+
+    def forward(self, input_ids):
+        out = self.text_encoder(input_ids, output_hidden_states=True)
+        return self.text_encoder.text_model.final_layer_norm(out.hidden_states[-2])
+
+
+class ImageEncoder(torch.nn.Module):
+    def __init__(self, image_encoder):
+        super().__init__()
+        self.image_encoder = image_encoder
+
+    def forward(self, pixel_values):
+        return self.image_encoder(pixel_values).image_embeds
+
+
+class VaeEncoder(torch.nn.Module):
+    """The latent distribution's mean, unscaled (the runtime multiplies by scaling_factor).
+
+    diffusers draws latent_dist.sample(); the mean differs from it by std * noise, with std small for
+    this VAE. A deterministic graph is easier to verify and cache; see docs/real-model.md.
+    """
+
+    def __init__(self, vae):
+        super().__init__()
+        self.vae = vae
+
+    def forward(self, sample):
+        return self.vae.encode(sample).latent_dist.mean
+
+
+class VaeDecoder(torch.nn.Module):
+    """latent [N,4,h,w], already divided by scaling_factor -> sample [N,3,H,W] in about [-1,1]."""
+
+    def __init__(self, vae):
+        super().__init__()
+        self.vae = vae
+
+    def forward(self, latent):
+        return self.vae.decode(latent).sample
+
+
+class UNet(torch.nn.Module):
+    """Every conditioning input as a plain tensor (no Python ints, no .item()), in the runtime's order."""
+
+    def __init__(self, unet):
+        super().__init__()
+        self.unet = unet
+
+    def forward(self, sample, timestep, encoder_hidden_states, fps, image_latents, image_embeddings):
+        return self.unet(
+            sample,
+            timestep,
+            fps=fps,
+            image_latents=image_latents,
+            image_embeddings=image_embeddings,
+            encoder_hidden_states=encoder_hidden_states,
+            return_dict=False,
+        )[0]
+
+
+# --- sample inputs ---------------------------------------------------------------------------------
+
+
+def samples(pipe, frames, height, width, batch=2):
+    """Inputs for every component at one shape: batch 2 as with guidance, latent h x w."""
+    g = torch.Generator().manual_seed(0)
+    c = pipe.unet.config.in_channels
+    d = pipe.text_encoder.config.hidden_size
+    size = pipe.feature_extractor.crop_size["height"]
+    h, w = height // pipe.vae_scale_factor, width // pipe.vae_scale_factor
+    latents = torch.randn(batch, c, frames, h, w, generator=g)
+    return {
+        "text_encoder": (torch.randint(0, pipe.tokenizer.vocab_size, (batch, 77), generator=g),),
+        "image_encoder": (torch.randn(1, 3, size, size, generator=g),),
+        "vae_encoder": (torch.rand(1, 3, height, width, generator=g) * 2 - 1,),
+        "unet": (
+            latents,
+            torch.tensor([501], dtype=torch.int64),
+            torch.randn(batch, 77, d, generator=g),
+            torch.full((batch,), 16, dtype=torch.int64),
+            torch.randn(batch, c, frames, h, w, generator=g),
+            torch.randn(batch, 1, pipe.image_encoder.config.projection_dim, generator=g),
+        ),
+        "vae_decoder": (torch.randn(2, c, h, w, generator=g),),
+    }
+
+
+DYNAMIC_AXES = {
+    "text_encoder": {"input_ids": {0: "batch"}, "hidden_states": {0: "batch"}},
+    "image_encoder": {"pixel_values": {0: "batch"}, "image_embeds": {0: "batch"}},
+    "vae_encoder": {
+        "sample": {0: "batch", 2: "height", 3: "width"},
+        "latent": {0: "batch", 2: "latent_height", 3: "latent_width"},
+    },
+    "unet": {
+        name: {0: "batch", 2: "frames", 3: "latent_height", 4: "latent_width"}
+        for name in ("sample", "image_latents", "model_output")
+    }
+    | {"encoder_hidden_states": {0: "batch"}, "fps": {0: "batch"}, "image_embeddings": {0: "batch"}},
+    "vae_decoder": {
+        "latent": {0: "batch", 2: "latent_height", 3: "latent_width"},
+        "sample": {0: "batch", 2: "height", 3: "width"},
+    },
+}
+
+
+# --- export, fp16, checks ----------------------------------------------------------------------------
+
+
+def export_fp32(name, module, args, out_dir):
+    """torch.onnx.export to a scratch folder, then re-save with all weights in one external data file."""
+    import onnx
+
+    target = os.path.join(out_dir, name, "model.fp32.onnx")
+    scratch = os.path.join(out_dir, ".scratch", name)
+    os.makedirs(scratch, exist_ok=True)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    io = IO_NAMES[name]
+    with torch.no_grad():
+        torch.onnx.export(
+            module,
+            args,
+            os.path.join(scratch, "model.onnx"),
+            input_names=list(io["inputs"].values()),
+            output_names=list(io["outputs"].values()),
+            dynamic_axes=DYNAMIC_AXES[name],
+            opset_version=OPSET,
+            do_constant_folding=True,
+        )
+    model = onnx.load(os.path.join(scratch, "model.onnx"), load_external_data=True)
+    # The UNet is over protobuf's 2 GB limit: weights go to one .data file beside the graph.
+    onnx.save_model(
+        model,
+        target,
+        save_as_external_data=True,
+        all_tensors_to_one_file=True,
+        location="model.fp32.onnx.data",
+        size_threshold=1024,
+    )
+    return target
+
+
+def convert_fp16(name, fp32_path):
+    """fp16 weights and compute, fp32 inputs and outputs (the runtime feeds fp32 at the JS boundary).
+
+    ORT's transformer optimizer first (fuses attention into MultiHeadAttention, which the CUDA EP
+    runs with flash / memory-efficient kernels: without it attention at 512 px and up does not fit);
+    onnxconverter-common as the fallback when the optimizer does not take the graph.
+    """
+    import onnx
+
+    target = fp32_path.replace("model.fp32.onnx", "model.fp16.onnx")
+    model_type = {"unet": "unet", "text_encoder": "clip", "image_encoder": "clip"}[name]
+    try:
+        from onnxruntime.transformers.fusion_options import FusionOptions
+        from onnxruntime.transformers.optimizer import optimize_model
+
+        options = FusionOptions(model_type)
+        optimized = optimize_model(
+            fp32_path, model_type=model_type, num_heads=0, hidden_size=0, opt_level=0,
+            optimization_options=options, use_gpu=True,
+        )
+        print(f"  {name}: fused operators {optimized.get_fused_operator_statistics()}", flush=True)
+        optimized.convert_float_to_float16(keep_io_types=True)
+        optimized.save_model_to_file(target, use_external_data_format=True, all_tensors_to_one_file=True)
+        how = "onnxruntime.transformers optimizer"
+    except Exception as error:  # noqa: BLE001 - any optimizer failure falls back to a plain conversion
+        print(f"  {name}: optimizer failed ({error}); plain fp16 conversion", flush=True)
+        from onnxconverter_common import float16
+
+        model = float16.convert_float_to_float16(onnx.load(fp32_path), keep_io_types=True)
+        onnx.save_model(
+            model, target, save_as_external_data=True, all_tensors_to_one_file=True,
+            location="model.fp16.onnx.data", size_threshold=1024,
+        )
+        how = "onnxconverter-common"
+    return target, how
+
+
+def check(name, module, args, onnx_path, providers, tolerance):
+    """Max abs error of the ONNX file against the PyTorch module on the same inputs."""
+    import onnxruntime as ort
+
+    with torch.no_grad():
+        expected = module(*args).float().numpy()
+    session = ort.InferenceSession(onnx_path, providers=providers)
+    feeds = {i.name: a.numpy() for i, a in zip(session.get_inputs(), args)}
+    actual = session.run(None, feeds)[0].astype(np.float32)
+    error = float(np.max(np.abs(actual - expected))) if actual.shape == expected.shape else float("inf")
+    scale = float(np.max(np.abs(expected))) or 1.0
+    result = {
+        "file": os.path.basename(onnx_path),
+        "shape": list(actual.shape),
+        "max_abs_error": error,
+        "max_abs_reference": scale,
+        "nan": bool(np.isnan(actual).any()),
+        "ok": bool(error <= tolerance * max(1.0, scale) and not np.isnan(actual).any()),
+    }
+    print(f"  {name} {result['file']}: max abs error {error:.3g} (|ref| <= {scale:.3g}) ok={result['ok']}", flush=True)
+    return result
+
+
+# --- main ------------------------------------------------------------------------------------------
+
+
+def resolve_model_dir(args):
+    if args.model_dir:
+        return args.model_dir, args.revision
+    from huggingface_hub import snapshot_download
+
+    repo, _, revision = args.model.partition("@")
+    # local_files_only: the SSD cache already holds the snapshot; HF_ENDPOINT was used when it was fetched.
+    path = snapshot_download(repo, revision=revision or None, local_files_only=True)
+    return path, args.revision or os.path.basename(path.rstrip("/"))
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Export I2VGen-XL to the i2v-manifest/1 format")
+    parser.add_argument("--model-dir", help="a diffusers I2VGenXLPipeline folder (a snapshot)")
+    parser.add_argument("--model", default="ali-vilab/i2vgen-xl", help="Hub reference, read from the HF cache")
+    parser.add_argument("--revision", help="recorded in the manifest")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--no-fp16", action="store_true")
+    parser.add_argument("--tolerance", type=float, default=2e-3, help="fp32 max abs error / max(1, |ref|)")
+    parser.add_argument("--fp16-tolerance", type=float, default=5e-2)
+    args = parser.parse_args()
+
+    from diffusers import I2VGenXLPipeline
+    from diffusers.models.attention_processor import AttnProcessor
+    from transformers import CLIPTokenizerFast
+
+    model_dir, revision = resolve_model_dir(args)
+    started = time.time()
+    pipe = I2VGenXLPipeline.from_pretrained(model_dir, torch_dtype=torch.float32, local_files_only=True)
+    # Plain attention: SDPA / xformers kernels do not export (or export as custom ops ORT lacks).
+    pipe.unet.set_attn_processor(AttnProcessor())
+    pipe.vae.set_attn_processor(AttnProcessor())
+    modules = {
+        "text_encoder": TextEncoder(pipe.text_encoder),
+        "image_encoder": ImageEncoder(pipe.image_encoder),
+        "vae_encoder": VaeEncoder(pipe.vae),
+        "unet": UNet(pipe.unet),
+        "vae_decoder": VaeDecoder(pipe.vae),
+    }
+    for m in modules.values():
+        m.eval()
+    # Trace at one shape, check at another: frames, height and width all differ.
+    trace = samples(pipe, frames=4, height=128, width=192)
+    probe = samples(pipe, frames=3, height=192, width=128)
+
+    import onnxruntime as ort
+
+    gpu = "CUDAExecutionProvider" in ort.get_available_providers()
+    report = {"model_dir": model_dir, "revision": revision, "opset": OPSET, "components": {}}
+    os.makedirs(args.out, exist_ok=True)
+    for name, module in modules.items():
+        print(f"exporting {name}", flush=True)
+        entry = report["components"][name] = {}
+        fp32_path = export_fp32(name, module, trace[name], args.out)
+        entry["fp32"] = check(name, module, probe[name], fp32_path, ["CPUExecutionProvider"], args.tolerance)
+        if args.no_fp16 or name in ("vae_encoder", "vae_decoder"):
+            continue
+        fp16_path, how = convert_fp16(name, fp32_path)
+        entry["fp16_conversion"] = how
+        if gpu:
+            entry["fp16"] = check(name, module, probe[name], fp16_path, ["CUDAExecutionProvider"], args.fp16_tolerance)
+        else:
+            # ORT's CPU provider lacks fp16 kernels for much of this graph; check on the GPU box.
+            entry["fp16"] = {"skipped": "no CUDA provider here; run the runtime's smoke test on the GPU box"}
+
+    tok_dir = os.path.join(args.out, "tokenizer")
+    os.makedirs(tok_dir, exist_ok=True)
+    # The model ships vocab.json + merges.txt; the fast tokenizer writes the tokenizer.json the runtime reads.
+    CLIPTokenizerFast.from_pretrained(model_dir, subfolder="tokenizer").backend_tokenizer.save(
+        os.path.join(tok_dir, "tokenizer.json")
+    )
+    variants = ("fp32",) if args.no_fp16 else ("fp32", "fp16")
+    write_manifest(model_dir, args.out, variants=variants, revision=revision)
+    report["seconds"] = round(time.time() - started, 1)
+    with open(os.path.join(args.out, "export-report.json"), "w", encoding="utf-8") as f:
+        json.dump(report, f, indent=2)
+    import shutil
+
+    shutil.rmtree(os.path.join(args.out, ".scratch"), ignore_errors=True)
+    failed = [
+        f"{n}.{v}" for n, e in report["components"].items() for v in ("fp32", "fp16") if e.get(v, {}).get("ok") is False
+    ]
+    if failed:
+        print(f"export checks failed: {', '.join(failed)} (see export-report.json)", file=sys.stderr)
+        return 1
+    print(f"exported to {args.out} in {report['seconds']} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
