@@ -65,6 +65,12 @@ export function createApp(service: Service): Hono {
   app.route("/", systemRoutes(service));
   app.route("/v1/jobs", jobRoutes(service));
   const root = path.relative(process.cwd(), WEB_DIR) || ".";
+  // The page's files are small and never fetched in ranges; serveStatic answers a backwards range
+  // (`bytes=5-2`, or past the end) with a 500 from createReadStream, so ranges are ignored here.
+  app.use("/*", async (c, next) => {
+    if (c.req.method === "GET" && !c.req.path.startsWith("/v1/")) c.req.raw.headers.delete("range");
+    return next();
+  });
   app.get("/", serveStatic({ root, path: "index.html" }));
   app.get("/*", serveStatic({ root }));
   return app;
