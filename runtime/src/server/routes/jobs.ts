@@ -10,6 +10,7 @@ import { inspectImage, outputSize } from "../../pipeline/image-input.ts";
 import { resolveParams } from "../../pipeline/params.ts";
 import { readJobRequest } from "../job-request.ts";
 import type { LoadedParts, Service } from "../service.ts";
+import { verifyImageDecodes } from "../verify-image.ts";
 
 /** The job routes: create, read, list, follow (SSE), cancel, and fetch the video. */
 export function jobRoutes(service: Service): Hono {
@@ -46,6 +47,8 @@ export function jobRoutes(service: Service): Hono {
     const source = await inspectImage(request.image, service.config.imageLimits);
     const size = outputSize(source, params.resolution, manifest.latent.size_multiple);
     queue.assertAccepting();
+    // After the cheap checks, so a full queue does not pay for decoding what it will refuse.
+    await verifyImageDecodes(request.image, service.config.imageLimits);
     const estimatedMb = await admission.admit(size.width, size.height, params.num_frames);
     const job: Job = {
       id: randomUUID(),
