@@ -37,6 +37,13 @@ export async function listHfSnapshot(
           size: entry.lfs.size,
           digest: { kind: "sha256", hex: entry.lfs.oid },
         });
+      } else if (entry.xetHash) {
+        // A Xet file without LFS info has no sha256 to verify against; refuse rather than guess.
+        throw userError(
+          `${repo}: ${entry.path} is stored with Xet only and has no sha256 in the listing`,
+          "fetch this model with huggingface_hub (hf_xet) for now, or ask for Xet support",
+          "unsupported_storage",
+        );
       } else if (entry.oid) {
         files.push({ path: entry.path, size: entry.size, digest: { kind: "git-sha1", hex: entry.oid } });
       } else {
