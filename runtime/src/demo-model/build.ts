@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Manifest } from "../pipeline/manifest.ts";
@@ -29,7 +30,7 @@ export function demoModelDir(cacheDir: string, size: DemoSize = DEFAULT_DEMO_SIZ
 export async function ensureDemoModel(cacheDir: string, size: DemoSize = DEFAULT_DEMO_SIZE): Promise<string> {
   const dir = demoModelDir(cacheDir, size);
   if (await isDir(dir)) return dir;
-  const staging = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  const staging = `${dir}.tmp-${process.pid}-${randomUUID()}`;
   await rm(staging, { recursive: true, force: true });
   const alphas = makeAlphasCumprod(DEMO_SCHEDULER_CONFIG);
   const files: Record<string, Uint8Array | string> = {

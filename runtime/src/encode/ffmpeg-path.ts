@@ -5,7 +5,7 @@ import { I2vError } from "../errors.ts";
 export interface FfmpegTool {
   path: string;
   /** Where it came from, for /v1/system and error messages. */
-  source: "I2V_FFMPEG" | "system" | "@ffmpeg-installer";
+  source: "I2V_FFMPEG" | "I2V_FFPROBE" | "system" | "@ffmpeg-installer";
   version: string;
 }
 
@@ -20,7 +20,7 @@ export function findTool(name: "ffmpeg" | "ffprobe" = "ffmpeg"): FfmpegTool {
   if (hit) return hit;
   const override = process.env[name === "ffmpeg" ? "I2V_FFMPEG" : "I2V_FFPROBE"];
   const candidates: Array<[string, FfmpegTool["source"]]> = override
-    ? [[override, name === "ffmpeg" ? "I2V_FFMPEG" : "I2V_FFMPEG"]]
+    ? [[override, name === "ffmpeg" ? "I2V_FFMPEG" : "I2V_FFPROBE"]]
     : [[name, "system"], ...(name === "ffmpeg" ? installerPath() : [])];
   for (const [path, source] of candidates) {
     const version = versionOf(path);

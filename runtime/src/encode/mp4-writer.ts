@@ -63,7 +63,8 @@ export class Mp4Writer implements FrameSink {
       });
     this.done = new Promise<void>((resolve, reject) => {
       command.on("end", () => resolve());
-      command.on("error", (error: Error) => reject(this.failure(error)));
+      // fluent-ffmpeg passes ffmpeg's stdout and stderr after the error.
+      command.on("error", (...args: unknown[]) => reject(this.failure(args[0] as Error, String(args[2] ?? ""))));
     });
     // A failure before finish() is awaited there; keep it from surfacing as an unhandled rejection.
     this.done.catch(() => undefined);
@@ -94,8 +95,9 @@ export class Mp4Writer implements FrameSink {
     return this.input;
   }
 
-  private failure(error: Error): I2vError {
-    const tail = this.stderrTail.slice(-8).join("\n");
+  private failure(error: Error, stderr = ""): I2vError {
+    const lines = stderr ? stderr.trim().split("\n") : this.stderrTail;
+    const tail = lines.slice(-8).join("\n");
     return new I2vError("encode_failed", `ffmpeg failed: ${error.message}${tail ? `\n${tail}` : ""}`, {
       stderr: tail,
     });

@@ -61,23 +61,27 @@ export async function prepareImage(
 ): Promise<PreparedImage> {
   const source = await inspectImage(bytes, limits);
   const { width, height } = outputSize(source, resolution, sizeMultiple);
-  const decoded = () =>
-    sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: "truncated", animated: false })
+  try {
+    // Decode once (orientation, alpha on white, sRGB), then resize the pixels twice.
+    const { data, info } = await sharp(bytes, {
+      limitInputPixels: limits.maxPixels,
+      failOn: "truncated",
+      animated: false,
+    })
       .rotate()
       .flatten({ background: "#ffffff" })
-      .toColourspace("srgb");
-  try {
+      .toColourspace("srgb")
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const pixels = () =>
+      sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } });
     const [main, encoder] = await Promise.all([
-      decoded()
+      pixels()
         .resize(width, height, { fit: "cover", position: "centre", kernel: "lanczos3" })
-        .removeAlpha()
         .raw()
         .toBuffer(),
-      decoded()
-        .resize(encoderSize, encoderSize, { fit: "cover", position: "centre" })
-        .removeAlpha()
-        .raw()
-        .toBuffer(),
+      pixels().resize(encoderSize, encoderSize, { fit: "cover", position: "centre" }).raw().toBuffer(),
     ]);
     return { width, height, rgb: main, encoderSize, encoderRgb: encoder, source };
   } catch (error) {
@@ -88,7 +92,10 @@ export async function prepareImage(
 /** Reads an image's header and checks type, size and pixel limits without decoding the pixels. */
 export async function inspectImage(bytes: Uint8Array, limits: ImageLimits = DEFAULT_IMAGE_LIMITS) {
   if (bytes.byteLength > limits.maxBytes) {
-    throw new I2vError("image_too_large", `The image is ${bytes.byteLength} bytes; the limit is ${limits.maxBytes}.`);
+    throw new I2vError(
+      "image_too_large",
+      `The image is ${bytes.byteLength} bytes; the limit is ${limits.maxBytes}.`,
+    );
   }
   let meta: sharp.Metadata;
   try {

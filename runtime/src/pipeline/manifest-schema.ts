@@ -70,7 +70,7 @@ export const manifestSchema = z.object({
     std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]),
   }),
   guidance: z
-    .object({ negative_image_embedding: z.enum(["zeros", "encode_blank"]).default("zeros") })
+    .object({ negative_image_embedding: z.enum(["zeros"]).default("zeros") })
     .default({ negative_image_embedding: "zeros" }),
   scheduler: z.object({
     default: z.enum(["ddim", "dpmpp-2m"]),
