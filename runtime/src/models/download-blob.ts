@@ -94,6 +94,13 @@ export async function downloadBlob(d: BlobDownload): Promise<number> {
       if (got > 0) failures = 0; // progress was made: a flaky link is not a dead one
       if (ctx.signal?.aborted) throw ctx.signal.reason;
       if (error instanceof ModelFetchError) throw error;
+      if ((error as NodeJS.ErrnoException).code === "ENOSPC") {
+        throw userError(
+          `the disk holding ${d.blobPath} is full`,
+          "free space or point the cache at a larger disk with --cache DIR; the next run resumes",
+          "no_space",
+        );
+      }
       if (error instanceof UpstreamChangedError) {
         await rm(partial, { force: true });
         throw userError(
@@ -130,6 +137,9 @@ export async function downloadBlob(d: BlobDownload): Promise<number> {
       d.emit({ type: "refetch", path: file.path, reason: `${file.digest.kind} mismatch` });
       continue;
     }
+    // Flush before the rename, so a power cut cannot leave a renamed file whose data never landed.
+    const done = await open(partial, "r+");
+    await done.sync().finally(() => done.close());
     await rename(partial, d.blobPath);
     d.emit({ type: "file-done", path: file.path, size: file.size });
     return received;
