@@ -23,6 +23,8 @@ const NUMERIC = new Set([
   "decode_chunk_size",
 ]);
 const DATA_URL = /^data:(image\/[a-z0-9.+-]+)?(;[^,]*)?;base64,/i;
+/** The API has 12 fields and the image; more parts than this is not a job request. */
+export const MAX_MULTIPART_PARTS = 32;
 
 /** Reads `POST /v1/jobs`: multipart/form-data with an `image` file, or JSON with a data URL. */
 export async function readJobRequest(c: Context): Promise<JobRequest> {
@@ -32,8 +34,10 @@ export async function readJobRequest(c: Context): Promise<JobRequest> {
   if (type.startsWith("multipart/form-data")) {
     let form: Record<string, string | File>;
     try {
+      assertFewParts(new Uint8Array(await c.req.arrayBuffer()), type);
       form = await c.req.parseBody();
     } catch (error) {
+      if (error instanceof I2vError) throw error;
       throw new I2vError(
         "invalid_request",
         `The multipart body could not be read: ${(error as Error).message}`,
@@ -83,4 +87,26 @@ export async function readJobRequest(c: Context): Promise<JobRequest> {
     .update(JSON.stringify(Object.entries(fields).sort(([a], [b]) => a.localeCompare(b))))
     .digest("hex");
   return { image, fields, clientId: (clientId as string | undefined) ?? null, digest };
+}
+
+/**
+ * Counts the parts of a multipart body before parsing it: the parser is synchronous JavaScript, and
+ * a body of a few MB holding a hundred thousand tiny fields blocks the event loop for a second.
+ * Counting boundaries with Buffer.indexOf is native and stops at the limit.
+ */
+function assertFewParts(body: Uint8Array, contentType: string): void {
+  const boundary = /boundary="?([^";]+)"?/i.exec(contentType)?.[1];
+  if (!boundary) return; // the parser refuses it
+  const delimiter = Buffer.from(`--${boundary}`);
+  const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  let parts = 0;
+  for (let at = bytes.indexOf(delimiter); at >= 0; at = bytes.indexOf(delimiter, at + delimiter.length)) {
+    // The closing delimiter also matches; allow for it.
+    if (++parts > MAX_MULTIPART_PARTS + 1) {
+      throw new I2vError(
+        "invalid_request",
+        `The multipart body has more than ${MAX_MULTIPART_PARTS} fields; send the image and the job's fields only.`,
+      );
+    }
+  }
 }
