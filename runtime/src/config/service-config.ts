@@ -32,6 +32,7 @@ const envSchema = z.object({
   I2V_RESULTS_MAX_BYTES: int(5 * 1024 ** 3, 0),
   I2V_DRAIN_TIMEOUT_S: number(30),
   I2V_CORS_ORIGINS: z.string().default(""),
+  I2V_RATE_LIMIT_PER_MIN: int(0),
   I2V_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -79,6 +80,7 @@ export function parseServiceConfig(env: NodeJS.ProcessEnv = process.env) {
     corsOrigins: e.I2V_CORS_ORIGINS.split(",")
       .map((s) => s.trim())
       .filter(Boolean),
+    rateLimitPerMin: e.I2V_RATE_LIMIT_PER_MIN,
     logLevel: e.I2V_LOG_LEVEL,
   };
 }

@@ -5,6 +5,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { I2vError } from "../errors.ts";
 import { bearerAuth } from "./auth.ts";
+import { rateLimit } from "./rate-limit.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { systemRoutes } from "./routes/system.ts";
 import type { Service } from "./service.ts";
@@ -48,6 +49,7 @@ export function createApp(service: Service): Hono {
 
   if (config.corsOrigins.length > 0)
     app.use("*", cors({ origin: config.corsOrigins, allowHeaders: ["Authorization", "Content-Type"] }));
+  app.use("*", rateLimit(config.rateLimitPerMin));
   app.use("*", bearerAuth(config.token));
   app.use(
     "/v1/*",
