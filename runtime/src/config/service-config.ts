@@ -33,6 +33,8 @@ const envSchema = z.object({
   I2V_DRAIN_TIMEOUT_S: number(30),
   I2V_CORS_ORIGINS: z.string().default(""),
   I2V_RATE_LIMIT_PER_MIN: int(0),
+  I2V_HEADERS_TIMEOUT_S: z.coerce.number().positive().default(20),
+  I2V_REQUEST_TIMEOUT_S: z.coerce.number().positive().default(120),
   I2V_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -81,6 +83,9 @@ export function parseServiceConfig(env: NodeJS.ProcessEnv = process.env) {
       .map((s) => s.trim())
       .filter(Boolean),
     rateLimitPerMin: e.I2V_RATE_LIMIT_PER_MIN,
+    // Node refuses a request timeout shorter than the headers timeout.
+    headersTimeoutMs: e.I2V_HEADERS_TIMEOUT_S * 1000,
+    requestTimeoutMs: Math.max(e.I2V_REQUEST_TIMEOUT_S, e.I2V_HEADERS_TIMEOUT_S) * 1000,
     logLevel: e.I2V_LOG_LEVEL,
   };
 }

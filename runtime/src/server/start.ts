@@ -39,11 +39,20 @@ export async function startService(
   const store = await JobStore.open(config.dataDir);
   const service = new Service(config, store, logger, VERSION);
   const app = createApp(service);
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
-  // Slow clients cannot hold a connection open forever.
+  // Slow clients cannot hold a connection open forever: headers and the whole request body must
+  // arrive within their deadlines. Node checks them every `connectionsCheckingInterval` (30 s by
+  // default, which would let a slow-headers client stay up to 50 s), so check more often.
+  const server = serve({
+    fetch: app.fetch,
+    port: config.port,
+    hostname: config.host,
+    serverOptions: {
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(5000, config.headersTimeoutMs / 2),
+    },
+  });
   server.setTimeout(0);
-  (server as unknown as { headersTimeout: number; requestTimeout: number }).headersTimeout = 20_000;
-  (server as unknown as { requestTimeout: number }).requestTimeout = 120_000;
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
