@@ -92,8 +92,10 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchModel
   const files = selectPaths(listed.files, options.include, options.exclude);
   if (files.length === 0) {
     throw userError(
-      `${ref.repo}: no file matches the --include/--exclude patterns`,
-      "check the patterns; * also matches /",
+      `${ref.repo}: no file matches the --include/--exclude patterns${locked ? " among the locked files" : ""}`,
+      locked
+        ? "the lock lists only the files selected when it was written; add --update-lock to select again"
+        : "check the patterns; * also matches /",
       "no_files",
     );
   }
