@@ -1,6 +1,7 @@
 import { rm, stat } from "node:fs/promises";
 import type { RepoCache } from "./cache-layout.ts";
 import { downloadBlob } from "./download-blob.ts";
+import { userError } from "./errors.ts";
 import { fileMatches } from "./hash.ts";
 import type { HttpContext } from "./http.ts";
 import type { FetchEvent, RemoteFile } from "./types.ts";
@@ -15,6 +16,8 @@ export interface FileJob {
   url: string;
   check: CacheCheck;
   stallTimeoutMs?: number;
+  /** Fail instead of downloading. */
+  offline?: boolean;
   ctx: HttpContext;
   emit: (event: FetchEvent) => void;
 }
@@ -39,6 +42,13 @@ export async function ensureFile(job: FileJob): Promise<{ cached: boolean; recei
     if (size !== undefined) {
       job.emit({ type: "refetch", path: file.path, reason: "cached copy is corrupt" });
       await rm(blobPath, { force: true });
+    }
+    if (job.offline) {
+      throw userError(
+        `${job.ctx.repo}: ${file.path} is ${size === undefined ? "missing from" : "corrupt in"} the cache, and offline mode forbids fetching it`,
+        "run fetch-model once with network access, or unset HF_HUB_OFFLINE",
+        "offline",
+      );
     }
     fetched = true;
     received = await downloadBlob({

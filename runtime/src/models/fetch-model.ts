@@ -33,6 +33,11 @@ export interface FetchModelOptions {
   lockFile?: string | null;
   /** Re-resolve the revision and rewrite this model's lock entry instead of verifying against it. */
   updateLock?: boolean;
+  /**
+   * No network at all: verify the cache against the lock and fail on anything missing. Default:
+   * HF_HUB_OFFLINE, as huggingface_hub reads it.
+   */
+  offline?: boolean;
   /** Files in flight at once. Default 4. */
   concurrency?: number;
   /** `sha256` (default) rehashes cached blobs; `size` trusts a blob of the right size. */
@@ -86,6 +91,14 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchModel
       "lock_mismatch",
     );
   }
+  const offline = options.offline ?? isTruthy(env.HF_HUB_OFFLINE);
+  if (offline && !locked) {
+    throw userError(
+      `${ref.repo} is not in the lock, and offline mode (HF_HUB_OFFLINE) forbids listing it`,
+      "fetch it once with network access (that writes the lock), or unset HF_HUB_OFFLINE",
+      "offline",
+    );
+  }
   const listed: Snapshot = locked
     ? snapshotFromLock(ref.repo, locked)
     : await listSnapshot(endpoint, ref.repo, requested, withRetryEvents(ctx, emit, "(listing)"));
@@ -120,6 +133,7 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchModel
         commit: snapshot.commit,
         url: fileUrl(endpoint, snapshot, file.path),
         check: options.cacheCheck ?? "sha256",
+        offline,
         stallTimeoutMs: options.stallTimeoutMs,
         ctx: withRetryEvents({ ...ctx, signal }, emit, file.path),
         emit,
@@ -149,6 +163,10 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchModel
     lock: lockState,
     timings: { resolveMs, filesMs: performance.now() - filesStarted, totalMs },
   };
+}
+
+function isTruthy(value: string | undefined): boolean {
+  return value !== undefined && ["1", "true", "yes", "on"].includes(value.toLowerCase());
 }
 
 function withRetryEvents(ctx: HttpContext, emit: (e: FetchEvent) => void, filePath: string): HttpContext {

@@ -1,4 +1,4 @@
-import { readFile, readlink } from "node:fs/promises";
+import { readFile, readlink, realpath as realpathOf } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fetchModel, readLock, resolveModelRef } from "../../src/models/index.ts";
@@ -97,6 +97,24 @@ describe("fetchModel against a Hub-compatible loopback server", () => {
     });
     expect(again.downloadedBytes).toBe(vae?.content.length);
     await expectExactCache(cacheDir, repo);
+  });
+
+  it("HF_HUB_OFFLINE verifies the cache against the lock without a request, and names what is missing", async () => {
+    await expect(fetchIt({ env: { HF_HUB_OFFLINE: "1" } })).rejects.toMatchObject({ code: "offline" });
+    const first = await fetchIt();
+    const requests = hub.stats.requests.length;
+    await expect(fetchIt({ env: { HF_HUB_OFFLINE: "1" } })).resolves.toMatchObject({
+      lock: "verified",
+      cachedFiles: 5,
+    });
+    const { unlink } = await import("node:fs/promises");
+    await unlink(path.join(first.snapshotDir, "README.md"));
+    await unlink(await realpathOf(path.join(first.snapshotDir, "vae/model.onnx")));
+    await expect(fetchIt({ offline: true })).rejects.toMatchObject({
+      code: "offline",
+      message: /vae\/model\.onnx is missing/,
+    });
+    expect(hub.stats.requests.length).toBe(requests);
   });
 
   it("resolves a reference to the snapshot folder, offline", async () => {
