@@ -78,6 +78,7 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchModel
     token: endpoint.kind === "hf" ? resolveToken(options.token, env) : undefined,
     signal: options.signal,
     retry: { ...DEFAULT_RETRY, ...options.retry },
+    stallTimeoutMs: options.stallTimeoutMs,
   };
   const lockPath = options.lockFile === undefined ? path.resolve("models.lock.json") : options.lockFile;
   const lock: LockFile = (lockPath ? await readLock(lockPath) : undefined) ?? { version: 1, models: {} };

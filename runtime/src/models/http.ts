@@ -7,13 +7,19 @@ export interface HttpContext {
   token?: string;
   signal?: AbortSignal;
   retry: RetryPolicy;
+  /** A request that makes no progress for this long is dropped and retried. Default 60 000 ms. */
+  stallTimeoutMs?: number;
   /** Told before each wait, so progress output can say why it is slow. */
   onRetry?: (reason: string, waitMs: number) => void;
 }
 
 /** True for errors that mean "the connection failed", not "the server said no". */
 export function isNetworkError(error: unknown): boolean {
-  return error instanceof TypeError || (error as { code?: string })?.code === "ECONNRESET";
+  return (
+    error instanceof TypeError ||
+    (error as { code?: string })?.code === "ECONNRESET" ||
+    (error as { name?: string })?.name === "TimeoutError"
+  );
 }
 
 /**
@@ -64,7 +70,12 @@ export function metadataFetch(ctx: HttpContext): typeof fetch {
     for (let attempt = 0; ; attempt++) {
       let res: Response;
       try {
-        res = await fetch(input, { ...init, signal: ctx.signal ?? null });
+        // A metadata answer is small: one that takes longer than the stall timeout is hung.
+        const timeout = AbortSignal.timeout(ctx.stallTimeoutMs ?? 60_000);
+        res = await fetch(input, {
+          ...init,
+          signal: ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout,
+        });
       } catch (error) {
         if (ctx.signal?.aborted || !isNetworkError(error)) throw error;
         await waitForRetry(ctx, attempt, { url, reason: `connection failed: ${(error as Error).message}` });

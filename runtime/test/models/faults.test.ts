@@ -141,6 +141,18 @@ describe("fetchModel under faults", () => {
     expect(blobs.filter((b) => !b.endsWith(".incomplete")).every((b) => names.has(b))).toBe(true);
   });
 
+  it("retries a hung or failing metadata call", async () => {
+    hub.fault("(api)", { kind: "stall", afterBytes: 0 });
+    hub.fault("(api)", { kind: "status", status: 502 });
+    const { events, onEvent } = recorder();
+    await fetchIt({ stallTimeoutMs: 300, onEvent });
+    await expectExactCache(cacheDir, repo);
+    expect(events.filter((e) => e.type === "retry" && e.path === "(listing)").map((e) => e.reason)).toEqual([
+      expect.stringMatching(/^connection failed/),
+      "HTTP 502",
+    ]);
+  });
+
   it("drops a stalled connection and resumes where it stopped", async () => {
     hub.fault("vae/model.onnx", { kind: "stall", afterBytes: 300_000 });
     const { events, onEvent } = recorder();

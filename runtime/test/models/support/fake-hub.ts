@@ -21,7 +21,7 @@ export interface FakeHub {
   cdnUrl: string;
   stats: BodyStats & { requests: string[] };
   link: Link;
-  /** Queues a fault for the next body request of `path` (repo-relative). */
+  /** Queues a fault for the next body request of `path` (repo-relative), or of any API call for "(api)". */
   fault(path: string, fault: Fault): void;
   /** Replaces a repository (to simulate a new commit upstream). */
   setRepo(repo: FakeRepo): void;
@@ -76,6 +76,15 @@ export async function startFakeHub(
     const rev = decodeURIComponent((api?.[3] ?? resolve?.[2]) as string);
     const commit = repo.refs[rev] ?? (rev === repo.commit ? rev : undefined);
     if (!commit) return fail(res, 404, "RevisionNotFound");
+    const apiFault = api ? takeFault("(api)") : undefined;
+    if (apiFault?.kind === "stall") return; // never answer
+    if (apiFault?.kind === "status")
+      return json(
+        res,
+        apiFault.status,
+        { error: "busy" },
+        apiFault.retryAfter ? { "retry-after": apiFault.retryAfter } : {},
+      );
     if (api?.[2] === "revision") return json(res, 200, modelInfo(repo, url.searchParams.has("blobs")));
     if (api?.[2] === "paths-info") {
       const { paths } = JSON.parse(await readBody(req)) as { paths: string[] };
