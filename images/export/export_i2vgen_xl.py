@@ -100,6 +100,93 @@ class UNet(torch.nn.Module):
         )[0]
 
 
+class ExportableAdaptiveAvgPool2d(torch.nn.Module):
+    """nn.AdaptiveAvgPool2d whose bins follow the input size at run time.
+
+    I2VGen-XL's unet.image_latents_context_embedding pools the first-frame latent (88 x 160 at
+    1280 x 704) to 32 x 32 with nn.AdaptiveAvgPool2d. torch.onnx turns that into an AvgPool whose
+    kernel is computed from the *traced* size (or refuses when it does not divide), which is wrong
+    at every other resolution. Same bins as PyTorch, [floor(i*n/out), ceil((i+1)*n/out)), written
+    as two averaging matrices built from the input's own shape. Checked against the original at
+    start-up (check_pool_replacement), since the ONNX check compares with the patched module.
+    """
+
+    def __init__(self, output_size):
+        super().__init__()
+        size = output_size if isinstance(output_size, (tuple, list)) else (output_size, output_size)
+        self.out_h, self.out_w = int(size[0]), int(size[1])
+
+    @staticmethod
+    def bins(ones, out):
+        # ones: a vector of n ones taken from the input, so n stays dynamic in the exported graph.
+        n = ones.sum()
+        index = ones.cumsum(0) - 1
+        i = torch.arange(out, dtype=ones.dtype, device=ones.device)
+        start = torch.floor(i * n / out)
+        end = torch.ceil((i + 1) * n / out)
+        mask = ((index[None, :] >= start[:, None]) & (index[None, :] < end[:, None])).to(ones.dtype)
+        return mask / mask.sum(1, keepdim=True)  # [out, n]
+
+    def forward(self, x):
+        rows = self.bins(torch.ones_like(x[0, 0, :, 0]), self.out_h)
+        cols = self.bins(torch.ones_like(x[0, 0, 0, :]), self.out_w)
+        return torch.matmul(torch.matmul(rows, x), cols.transpose(0, 1))
+
+
+def replace_adaptive_pools(module):
+    """Swaps every nn.AdaptiveAvgPool2d in `module` for the exportable one; returns how many."""
+    count = 0
+    for name, child in list(module.named_modules()):
+        if isinstance(child, torch.nn.AdaptiveAvgPool2d):
+            parent_name, _, attr = name.rpartition(".")
+            parent = module.get_submodule(parent_name) if parent_name else module
+            setattr(parent, attr, ExportableAdaptiveAvgPool2d(child.output_size))
+            count += 1
+    return count
+
+
+def check_pool_replacement(output_size=(32, 32)):
+    """Max abs difference between the replacement and nn.AdaptiveAvgPool2d over awkward sizes."""
+    original = torch.nn.AdaptiveAvgPool2d(output_size)
+    replacement = ExportableAdaptiveAvgPool2d(output_size)
+    worst = 0.0
+    for h, w in ((16, 24), (24, 16), (88, 160), (7, 5), (32, 32), (96, 96)):
+        x = torch.randn(2, 3, h, w)
+        worst = max(worst, float((original(x) - replacement(x)).abs().max()))
+    return worst
+
+
+_REPEAT_INTERLEAVE = torch.Tensor.repeat_interleave
+
+
+def _exportable_repeat_interleave(self, repeats, dim=None, *, output_size=None):
+    """x.repeat_interleave(n, dim) as unsqueeze + expand + flatten, which exports with n dynamic.
+
+    I2VGen-XL repeats its time and context embeddings once per frame with
+    repeat_interleave(repeats=num_frames, dim=0); num_frames comes from sample.shape, and
+    torch.onnx's repeat_interleave symbolic fails on (or freezes) such a traced count. Tensors of
+    per-element repeats keep the original.
+    """
+    if isinstance(repeats, torch.Tensor) and repeats.numel() != 1:
+        return _REPEAT_INTERLEAVE(self, repeats, dim=dim, output_size=output_size)
+    x = self.reshape(-1) if dim is None else self
+    axis = 0 if dim is None else dim % x.dim()
+    sizes = [-1] * (x.dim() + 1)
+    sizes[axis + 1] = repeats
+    return x.unsqueeze(axis + 1).expand(*sizes).flatten(axis, axis + 1)
+
+
+class exportable_repeat_interleave:  # noqa: N801 - used as a context manager, reads as one
+    """Patches Tensor.repeat_interleave for the duration of an export only; eager checks use the original."""
+
+    def __enter__(self):
+        torch.Tensor.repeat_interleave = _exportable_repeat_interleave
+
+    def __exit__(self, *exc):
+        torch.Tensor.repeat_interleave = _REPEAT_INTERLEAVE
+        return False
+
+
 # --- sample inputs ---------------------------------------------------------------------------------
 
 
@@ -158,7 +245,7 @@ def export_fp32(name, module, args, out_dir):
     os.makedirs(scratch, exist_ok=True)
     os.makedirs(os.path.dirname(target), exist_ok=True)
     io = IO_NAMES[name]
-    with torch.no_grad():
+    with torch.no_grad(), exportable_repeat_interleave():
         torch.onnx.export(
             module,
             args,
@@ -210,7 +297,10 @@ def convert_fp16(name, fp32_path):
         print(f"  {name}: optimizer failed ({error}); plain fp16 conversion", flush=True)
         from onnxconverter_common import float16
 
-        model = float16.convert_float_to_float16(onnx.load(fp32_path), keep_io_types=True)
+        # Shape inference serializes the model, which fails over 2 GB (the UNet): skip it.
+        model = float16.convert_float_to_float16(
+            onnx.load(fp32_path), keep_io_types=True, disable_shape_infer=True
+        )
         onnx.save_model(
             model, target, save_as_external_data=True, all_tensors_to_one_file=True,
             location="model.fp16.onnx.data", size_threshold=1024,
@@ -277,6 +367,11 @@ def main():
     # Plain attention: SDPA / xformers kernels do not export (or export as custom ops ORT lacks).
     pipe.unet.set_attn_processor(AttnProcessor())
     pipe.vae.set_attn_processor(AttnProcessor())
+    pool_error = check_pool_replacement()
+    if pool_error > 1e-5:
+        raise SystemExit(f"the exportable adaptive pool differs from PyTorch's by {pool_error}")
+    pools = replace_adaptive_pools(pipe.unet)
+    print(f"replaced {pools} adaptive pool(s) in the UNet (max abs difference {pool_error:.2g})", flush=True)
     modules = {
         "text_encoder": TextEncoder(pipe.text_encoder),
         "image_encoder": ImageEncoder(pipe.image_encoder),
@@ -293,7 +388,14 @@ def main():
     import onnxruntime as ort
 
     gpu = "CUDAExecutionProvider" in ort.get_available_providers()
-    report = {"model_dir": model_dir, "revision": revision, "opset": OPSET, "components": {}}
+    report = {
+        "model_dir": model_dir,
+        "revision": revision,
+        "opset": OPSET,
+        "adaptive_pools_replaced": pools,
+        "adaptive_pool_max_abs_error": pool_error,
+        "components": {},
+    }
     os.makedirs(args.out, exist_ok=True)
     for name, module in modules.items():
         print(f"exporting {name}", flush=True)
