@@ -5,6 +5,6 @@
 export { EXPORT_STAGE_VERSION, exportCacheKey, readExporterScripts, revisionOf } from "./cache-key.ts";
 export { type ExportStagePlan, renderExportDockerfile } from "./dockerfile.ts";
 export { type ExportImageOptions, ensureExportImage, needsExport } from "./export-image.ts";
-export { EXPORT_ECOSYSTEMS, type ExportMirror, renderExportMirror } from "./mirror.ts";
+export { EXPORT_ECOSYSTEMS, type ExportMirror, exportMirrorChoice, renderExportMirror } from "./mirror.ts";
 export { EXPORT_DIR, type ExportPins, loadExportPins, requirementLines, validatePins } from "./pins.ts";
 export { type ExportValidation, validateExportedModel } from "./validate.ts";

@@ -1,7 +1,12 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { RenderOptions } from "../../../mirrors/src/index.ts";
-import { type Catalog, type Ecosystem, renderMirrorConfig } from "../../../mirrors/src/index.ts";
+import {
+  type Catalog,
+  type Ecosystem,
+  renderMirrorConfig,
+  selectMirrors,
+} from "../../../mirrors/src/index.ts";
 
 /** What the mirror means for the export stage. */
 export interface ExportMirror {
@@ -51,4 +56,20 @@ export async function renderExportMirror(options: {
     ...(pip.includes("find-links") ? { torchTrack: track } : {}),
     env,
   };
+}
+
+/**
+ * The bake's `--mirror` value as the export stage's choice: `upstream`/`none` leave pip and the hub
+ * alone, a provider name is used for the ecosystems it offers, and `auto` probes the catalog for
+ * PyPI, PyTorch wheels and the hub (mirrors' selectMirrors, cached probe results reused).
+ */
+export async function exportMirrorChoice(
+  spec: string,
+  catalog: Catalog,
+  options: { deadlineMs?: number } = {},
+): Promise<RenderOptions["mirror"]> {
+  if (spec === "upstream" || spec === "none") return "upstream";
+  if (spec !== "auto") return spec;
+  const { choices } = await selectMirrors({ catalog, ecosystems: EXPORT_ECOSYSTEMS, ...options });
+  return choices;
 }

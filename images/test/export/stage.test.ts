@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { type Catalog, loadCatalog } from "../../../mirrors/src/index.ts";
 import { exportCacheKey, readExporterScripts, revisionOf } from "../../src/export/cache-key.ts";
 import { type ExportStagePlan, renderExportDockerfile } from "../../src/export/dockerfile.ts";
-import { renderExportMirror } from "../../src/export/mirror.ts";
+import { exportMirrorChoice, renderExportMirror } from "../../src/export/mirror.ts";
 import { type ExportPins, loadExportPins, validatePins } from "../../src/export/pins.ts";
 
 let pins: ExportPins;
@@ -170,5 +170,11 @@ describe("export mirror config (rendered by mirrors/)", () => {
       detect: async () => ({ found: false, reason: "test" }),
     });
     expect(result).toEqual({ pipConf: false, env: {} });
+  });
+
+  it("maps the bake's --mirror: none and upstream leave pip alone, a provider name is kept", async () => {
+    expect(await exportMirrorChoice("none", catalog)).toBe("upstream");
+    expect(await exportMirrorChoice("upstream", catalog)).toBe("upstream");
+    expect(await exportMirrorChoice("tuna", catalog)).toBe("tuna");
   });
 });
