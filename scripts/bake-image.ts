@@ -1,7 +1,7 @@
 import path from "node:path";
 import { Command, Option } from "commander";
 import Dockerode from "dockerode";
-import { Listr } from "listr2";
+import { Listr, PRESET_TIMER } from "listr2";
 import { type BakeState, bakeStages, timed } from "../images/src/bake.ts";
 import { dockerClient } from "../images/src/docker-client.ts";
 import { formatSummary } from "../images/src/summary.ts";
@@ -66,9 +66,12 @@ await runCli(async () => {
   const tasks = new Listr(
     bakeStages(client).map((stage) => ({ title: stage.title, task: () => timed(state, stage) })),
     {
-      renderer: plain ? "simple" : "default",
+      renderer: "default",
+      fallbackRenderer: "simple",
+      fallbackRendererCondition: plain,
+      rendererOptions: { timer: PRESET_TIMER },
+      fallbackRendererOptions: { timer: PRESET_TIMER },
       exitOnError: true,
-      rendererOptions: { timer: { condition: true } } as never,
     },
   );
   await tasks.run();

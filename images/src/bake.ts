@@ -6,6 +6,7 @@ import type { BuildEntry, BuildLog } from "./build-log.ts";
 import { stageContext } from "./context.ts";
 import { DEBIAN_BASE_IMAGE, ensureDebianBase } from "./debian-base.ts";
 import type { DockerClient, ImageFacts } from "./docker-client.ts";
+import { userError } from "./errors.ts";
 import { imageLabels } from "./labels.ts";
 import {
   type MirrorChoice,
@@ -116,7 +117,14 @@ export function bakeStages(client: DockerClient): BakeStage[] {
       async run(s) {
         const [cmd, ...args] = s.recipe?.runtime.build ?? [];
         if (s.options.skipRuntimeBuild || !cmd) return;
-        await run(cmd, args, { cwd: s.options.projectDir, maxBuffer: 32 << 20 });
+        await run(cmd, args, { cwd: s.options.projectDir, maxBuffer: 32 << 20 }).catch(
+          (error: { stderr?: string }) => {
+            throw userError(
+              `the runtime build (${[cmd, ...args].join(" ")}) failed:\n${(error.stderr ?? "").trim().split("\n").slice(-15).join("\n")}`,
+              "fix the build, or pass --skip-runtime-build to bake what runtime/dist holds now",
+            );
+          },
+        );
       },
     },
     {

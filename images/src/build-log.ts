@@ -83,6 +83,11 @@ export class BuildLog {
     }
   }
 
+  /** The first error entry seen, if any (for streams without steps, such as `docker load`). */
+  error(): BuildStepError | undefined {
+    return this.failure;
+  }
+
   /** The step Docker is on (the last one announced). */
   current(): BuildStep | undefined {
     return this.steps.at(-1);

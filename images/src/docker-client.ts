@@ -109,12 +109,8 @@ export function dockerClient(docker: Dockerode): DockerClient {
       const stream = await docker.loadImage(tar);
       const log = new BuildLog();
       await follow(docker, stream, (entry) => log.push(entry));
-      // A load has no steps; an error entry still surfaces through finish().
-      try {
-        log.finish();
-      } catch (error) {
-        if (!(error as Error).message.includes("without an image id")) throw error;
-      }
+      const failure = log.error();
+      if (failure) throw new Error(`docker load failed: ${failure.dockerMessage}`);
     },
     async remove(ref) {
       try {

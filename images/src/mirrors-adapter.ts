@@ -1,14 +1,16 @@
 import { execFile } from "node:child_process";
-import { readFile } from "node:fs/promises";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { parse } from "yaml";
-import { userError } from "./errors.ts";
+import {
+  type Catalog,
+  type Ecosystem,
+  findProvider,
+  loadCatalog,
+  selectMirrors,
+} from "../../mirrors/src/index.ts";
 
 /**
- * The one place where image baking meets the mirrors package. It reads the mirrors catalog (data)
- * directly; when mirrors/src exports its ranking and renderers, only this file changes.
+ * The one place where image baking meets the mirrors package: the catalog, `auto` selection by
+ * probe, and what each choice means for the build (apt sources, .npmrc, NuGet feed, registry host).
  */
 
 /** Where one bake fetches from. Undefined fields mean "what the base image or host already uses". */
@@ -25,20 +27,6 @@ export interface MirrorChoice {
 
 /** NuGet's own v3 service index (the feed onnxruntime-node's installer uses). */
 export const NUGET_UPSTREAM = "https://api.nuget.org/v3/index.json";
-
-const CATALOG = path.join(
-  path.dirname(fileURLToPath(import.meta.url)),
-  "..",
-  "..",
-  "mirrors",
-  "catalog.yaml",
-);
-
-interface CatalogOffer {
-  url?: string;
-  mirrorOf?: string;
-  hosts?: Record<string, string>;
-}
 
 async function hostNpmRegistry(): Promise<string | undefined> {
   // Under `npm run`, npm hands its config to the script; no need to start npm again.
@@ -60,47 +48,71 @@ async function upstream(): Promise<MirrorChoice> {
   };
 }
 
-function fromOffers(
+type Offers = Catalog["providers"][string]["offers"];
+
+function dockerHosts(docker: Offers["docker"]): Record<string, string> {
+  const hosts: Record<string, string> = { ...docker?.hosts };
+  if (docker?.url && docker.mirrorOf) hosts[docker.mirrorOf] = new URL(docker.url).host;
+  return hosts;
+}
+
+/** Per ecosystem, which provider serves it (`upstream` = leave that ecosystem alone). */
+type PerEcosystem = Partial<Record<"apt" | "npm" | "nuget" | "docker", string>>;
+
+function compose(
   name: string,
-  offers: Record<string, CatalogOffer>,
-  family: string,
+  pick: PerEcosystem,
+  catalog: Catalog,
+  family: Ecosystem,
   up: MirrorChoice,
 ): MirrorChoice {
-  const docker = offers.docker;
-  const registryHosts: Record<string, string> = { ...docker?.hosts };
-  if (docker?.url && docker.mirrorOf) registryHosts[docker.mirrorOf] = new URL(docker.url).host;
+  const offer = (provider: string | undefined, eco: Ecosystem) =>
+    provider && provider !== "upstream" ? catalog.providers[provider]?.offers[eco] : undefined;
   return {
     name,
-    apt: offers[family]?.url,
-    npmRegistry: offers.npm?.url ?? up.npmRegistry,
-    nugetIndex: offers.nuget?.url ?? up.nugetIndex,
-    registryHosts,
+    apt: offer(pick.apt, family)?.url,
+    npmRegistry: offer(pick.npm, "npm")?.url ?? up.npmRegistry,
+    nugetIndex: offer(pick.nuget, "nuget")?.url ?? up.nugetIndex,
+    registryHosts: dockerHosts(offer(pick.docker, "docker") as Offers["docker"]),
   };
 }
 
+/** Options for {@link mirrorCandidates}; tests point these at a fixture catalog. */
+export interface CandidateOptions {
+  catalogFile?: string;
+  /** Probe deadline for `auto` (ms). */
+  deadlineMs?: number;
+}
+
 /**
- * Candidates in failover order for `--mirror`: `upstream`, a provider name from the catalog (then
- * upstream as the fallback), or `auto`. Until the mirrors package's probe is wired here, `auto`
- * means upstream, which is always correct if not always fastest.
+ * Candidates in failover order for `--mirror`: `upstream` (or `none`); a provider name from the
+ * catalog, then upstream; or `auto`: the mirrors package probes the catalog (cached results
+ * reused) and picks the fastest healthy provider per ecosystem, then upstream.
  */
 export async function mirrorCandidates(
   spec: string,
-  family: string,
-  catalogFile = CATALOG,
+  family: "debian" | "ubuntu",
+  options: CandidateOptions = {},
 ): Promise<MirrorChoice[]> {
   const up = await upstream();
-  if (spec === "upstream" || spec === "none" || spec === "auto") return [up];
-  const text = await readFile(catalogFile, "utf8").catch(() => "");
-  const providers = (
-    (parse(text) ?? {}) as { providers?: Record<string, { offers?: Record<string, CatalogOffer> }> }
-  ).providers;
-  const provider = providers?.[spec];
-  if (!provider)
-    throw userError(
-      `unknown mirror "${spec}"`,
-      `use auto, upstream, or a provider from ${path.relative(process.cwd(), catalogFile)}: ${Object.keys(providers ?? {}).join(", ")}`,
-    );
-  return [fromOffers(spec, provider.offers ?? {}, family, up), up];
+  if (spec === "upstream" || spec === "none") return [up];
+  const catalog = await loadCatalog(options.catalogFile);
+  if (spec !== "auto") {
+    findProvider(catalog, spec); // throws a user-facing error listing the known names
+    const all = { apt: spec, npm: spec, nuget: spec, docker: spec };
+    return [compose(spec, all, catalog, family, up), up];
+  }
+  const ecosystems: Ecosystem[] = [family, "npm", "nuget", "docker"];
+  const { choices } = await selectMirrors({ catalog, ecosystems, deadlineMs: options.deadlineMs });
+  const pick: PerEcosystem = {
+    apt: choices[family],
+    npm: choices.npm,
+    nuget: choices.nuget,
+    docker: choices.docker,
+  };
+  const used = [...new Set(Object.values(pick).filter((n) => n && n !== "upstream"))];
+  if (!used.length) return [up];
+  return [compose(`auto:${used.join("+")}`, pick, catalog, family, up), up];
 }
 
 /** Rewrites an image reference's registry host through the mirror (docker.io/x -> mirror/x). */

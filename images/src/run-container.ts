@@ -55,13 +55,19 @@ export async function waitReady(url: string, timeoutMs = 120_000): Promise<strin
   const deadline = Date.now() + timeoutMs;
   let last = "no answer";
   while (Date.now() < deadline) {
+    // A ref'd timer, not AbortSignal.timeout (whose timer is unref'd): with Docker's port proxy
+    // accepting before the app listens, a pending fetch alone did not keep Node's event loop alive.
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new Error("no answer within 5 s")), 5_000);
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+      const res = await fetch(url, { signal: abort.signal });
       const body = await res.text();
       if (res.ok) return body;
       last = `HTTP ${res.status}: ${body.slice(0, 200)}`;
     } catch (error) {
       last = (error as Error).message;
+    } finally {
+      clearTimeout(timer);
     }
     await sleep(500);
   }

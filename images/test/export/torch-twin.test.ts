@@ -65,7 +65,10 @@ describe.skipIf(!python)("exporter code on torch modules with I2VGen-XL's signat
     const snapshot = await mkdtemp(path.join(os.tmpdir(), "i2v-snapshot-"));
     await writeFakeSnapshot(snapshot);
     out = await mkdtemp(path.join(os.tmpdir(), "i2v-torch-twin-"));
-    await run(python as string, [SCRIPT, snapshot, out], { timeout: 240_000 });
+    await run(python as string, [SCRIPT, snapshot, out], {
+      timeout: 240_000,
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
+    });
     report = JSON.parse(await readFile(path.join(out, "torch-twin.json"), "utf8"));
   }, 300_000);
 

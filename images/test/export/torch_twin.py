@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the exporter (its files are in the cache key)
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "export"))
 import export_i2vgen_xl as ex  # noqa: E402

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseDebianMirror } from "../../src/debian-base.ts";
 import {
   type MirrorChoice,
+  mirrorCandidates,
   mirrorImageRef,
   renderAptList,
   withMirrorFailover,
@@ -63,5 +64,34 @@ describe("mirror rendering", () => {
     await expect(
       withMirrorFailover([daocloud], async () => Promise.reject(new Error("down"))),
     ).rejects.toThrow("down");
+  });
+});
+
+describe("mirrorCandidates (mirrors catalog)", () => {
+  it("a named provider renders its apt, npm and registry hosts, with upstream as the fallback", async () => {
+    const [tuna, up] = await mirrorCandidates("tuna", "debian");
+    expect(tuna?.name).toBe("tuna");
+    expect(tuna?.apt).toMatch(/^https:\/\/.*\/debian$/);
+    expect(up?.name).toBe("upstream");
+    expect(up?.apt).toBeUndefined();
+    const [dao] = await mirrorCandidates("daocloud", "ubuntu");
+    expect(mirrorImageRef("docker.io/nvidia/cuda:12", dao as MirrorChoice)).toBe(
+      "docker.m.daocloud.io/nvidia/cuda:12",
+    );
+  });
+
+  it("refuses an unknown mirror with the known names in the hint", async () => {
+    await expect(mirrorCandidates("no-such-mirror", "debian")).rejects.toMatchObject({
+      hint: expect.stringContaining("tuna"),
+    });
+  });
+
+  it("upstream leaves apt alone and keeps NuGet's own feed", async () => {
+    const [up] = await mirrorCandidates("upstream", "debian");
+    expect(up).toMatchObject({
+      name: "upstream",
+      nugetIndex: "https://api.nuget.org/v3/index.json",
+      registryHosts: {},
+    });
   });
 });
