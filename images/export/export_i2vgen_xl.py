@@ -266,6 +266,11 @@ def export_fp32(name, module, args, out_dir):
         location="model.fp32.onnx.data",
         size_threshold=1024,
     )
+    del model
+    # The scratch copy is as large as the export (5+ GB for the UNet): drop it now, not at the end.
+    import shutil
+
+    shutil.rmtree(scratch, ignore_errors=True)
     return target
 
 
