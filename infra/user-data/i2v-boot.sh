@@ -151,7 +151,8 @@ fetch_weights() {
     log "weights: baked into the image"
     return 0
   fi
-  local -a args=(npm run fetch-model -- "$WEIGHTS")
+  # The image has node and the compiled runtime only (no npm scripts, no tsx).
+  local -a args=(node /app/runtime/dist/models/main.js "$WEIGHTS")
   if [ -n "$MIRROR" ]; then
     args+=(--mirror "$MIRROR")
   fi
