@@ -191,8 +191,13 @@ run_container() {
 }
 
 wait_ready() {
-  local deadline=$((SECONDS + READY_TIMEOUT_S))
-  until curl -fsS --max-time 5 "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; do
+  local deadline=$((SECONDS + READY_TIMEOUT_S)) token=""
+  # /readyz needs the token when one is set; pass it as a header file so it never shows in argv.
+  if [ -r "$ENV_FILE" ]; then
+    token="$(sed -n 's/^I2V_TOKEN=//p' "$ENV_FILE")"
+  fi
+  until curl -fsS --max-time 5 --header @<(printf 'Authorization: Bearer %s\n' "$token") \
+    "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; do
     if [ "$SECONDS" -ge "$deadline" ]; then
       log "NOT READY after ${READY_TIMEOUT_S}s; see journalctl -u i2v-prepare -u i2v-runtime"
       return 1
