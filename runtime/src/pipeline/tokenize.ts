@@ -14,6 +14,8 @@ export async function loadTokenizer(file: string, config: Manifest["tokenizer"])
   const tokenizer = new Tokenizer(json, { model_max_length: config.max_length });
   const unknownId =
     json.model?.unk_token !== undefined ? json.model.vocab?.[json.model.unk_token] : undefined;
+  // The sequence ends with a special token when we add one or the tokenizer's post-processor does.
+  const endsWithToken = config.eos_id !== null || (json.post_processor ?? null) !== null;
   return {
     encode(text) {
       const { ids } = tokenizer.encode(text, { add_special_tokens: true });
@@ -26,12 +28,18 @@ export async function loadTokenizer(file: string, config: Manifest["tokenizer"])
       });
       const withSpecial = [
         ...(config.bos_id !== null ? [config.bos_id] : []),
-        ...body.slice(
-          0,
-          config.max_length - (config.bos_id !== null ? 1 : 0) - (config.eos_id !== null ? 1 : 0),
-        ),
+        ...body,
         ...(config.eos_id !== null ? [config.eos_id] : []),
       ];
+      // Truncate like transformers: keep the end token (ours, or the one the tokenizer's own
+      // post-processor appended, as CLIP's does) as the last id.
+      if (withSpecial.length > config.max_length && !endsWithToken) {
+        withSpecial.length = config.max_length;
+      } else if (withSpecial.length > config.max_length) {
+        const last = withSpecial[withSpecial.length - 1] as number;
+        withSpecial.length = config.max_length - 1;
+        withSpecial.push(last);
+      }
       const out = new BigInt64Array(config.max_length).fill(BigInt(config.pad_id));
       withSpecial.forEach((id, i) => {
         out[i] = BigInt(id);

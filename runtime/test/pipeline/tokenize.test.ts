@@ -51,3 +51,51 @@ describe("PromptTokenizer", () => {
     expect(row.slice(2).every((id) => id === config.pad_id)).toBe(true);
   });
 });
+
+describe("a tokenizer whose own post-processor adds the start and end tokens (CLIP-style)", () => {
+  it("keeps the tokenizer's end token last when truncating", async () => {
+    const words = ["[PAD]", "[UNK]", "<s>", "</s>", "left", "right"];
+    const json = {
+      version: "1.0",
+      truncation: null,
+      padding: null,
+      added_tokens: [0, 2, 3].map((id) => ({
+        id,
+        content: words[id],
+        single_word: false,
+        lstrip: false,
+        rstrip: false,
+        normalized: false,
+        special: true,
+      })),
+      normalizer: { type: "Lowercase" },
+      pre_tokenizer: { type: "Whitespace" },
+      post_processor: {
+        type: "TemplateProcessing",
+        single: [
+          { SpecialToken: { id: "<s>", type_id: 0 } },
+          { Sequence: { id: "A", type_id: 0 } },
+          { SpecialToken: { id: "</s>", type_id: 0 } },
+        ],
+        pair: [],
+        special_tokens: {
+          "<s>": { id: "<s>", ids: [2], tokens: ["<s>"] },
+          "</s>": { id: "</s>", ids: [3], tokens: ["</s>"] },
+        },
+      },
+      decoder: null,
+      model: {
+        type: "WordLevel",
+        unk_token: "[UNK]",
+        vocab: Object.fromEntries(words.map((w, i) => [w, i])),
+      },
+    };
+    const file = path.join(tempDir(), "tokenizer.json");
+    await import("node:fs/promises").then((fs) => fs.writeFile(file, JSON.stringify(json)));
+    const clip = await loadTokenizer(file, { file, max_length: 8, pad_id: 0, bos_id: null, eos_id: null });
+    const short = [...clip.encode("left right")].map(Number);
+    expect(short).toEqual([2, 4, 5, 3, 0, 0, 0, 0]);
+    const long = [...clip.encode("left right ".repeat(10))].map(Number);
+    expect(long).toEqual([2, 4, 5, 4, 5, 4, 5, 3]);
+  });
+});
