@@ -111,7 +111,8 @@ export class JobStore {
       await writeFile(temp, data);
       await rename(temp, file);
     } catch (error) {
-      await rm(temp, { force: true });
+      // Cleanup must not replace the real error: rm throws too when the folder is not a folder.
+      await rm(temp, { force: true }).catch(() => undefined);
       const code = (error as NodeJS.ErrnoException).code;
       throw new I2vError(
         "storage_failed",
