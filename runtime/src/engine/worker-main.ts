@@ -83,7 +83,7 @@ async function runJob(id: string, job: Extract<ToWorker, { type: "generate" }>):
       current.tokenizer,
       job.params,
       job.image,
-      new Mp4Writer(job.outPath),
+      new Mp4Writer(job.outPath, undefined, { signal: controller.signal }),
       {
         signal: controller.signal,
         onProgress: (progress) => send({ type: "progress", id, progress }),
