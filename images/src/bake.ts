@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdir } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { BuildEntry, BuildLog } from "./build-log.ts";
@@ -169,8 +169,9 @@ export function bakeStages(client: DockerClient): BakeStage[] {
         const revision = await gitRevision(s.options.projectDir);
         // A base that exists locally (the debootstrap one, or one loaded from an archive) is used as is.
         const localBase = Boolean(await client.inspect(recipe.base));
-        const contextDir = path.join(s.cacheDir, "context", recipe.name);
-        await mkdir(contextDir, { recursive: true });
+        // One folder per bake: two bakes of the same recipe at once must not share a context.
+        await mkdir(path.join(s.cacheDir, "context"), { recursive: true });
+        const contextDir = await mkdtemp(path.join(s.cacheDir, "context", `${recipe.name}-`));
         const { value, mirror } = await withMirrorFailover(
           s.candidates ?? [],
           async (mirror) => {
@@ -204,7 +205,7 @@ export function bakeStages(client: DockerClient): BakeStage[] {
           },
           (from, error) =>
             s.options.log?.(`mirror ${from.name} failed (${error.message.split("\n")[0]}); next`),
-        );
+        ).finally(() => rm(contextDir, { recursive: true, force: true }));
         s.mirror = mirror;
         s.log = value.log;
         s.cachedSteps = value.log.cachedSteps();

@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, stat, writeFile } from "node:fs/promises";
+import { appendFile, cp, mkdir, mkdtemp, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
@@ -25,7 +25,15 @@ export async function stageBenchApp(projectDir: string): Promise<{ dir: string; 
   return { dir, realRuntime };
 }
 
-/** The stand-in entry; `marker` changes make a code-only change. */
+/** A code-only change: a comment appended to the entry (real or stand-in). */
+export async function changeCode(dir: string): Promise<void> {
+  await appendFile(
+    path.join(dir, "runtime", "dist", "server", "main.js"),
+    `\n// bench change ${Date.now()}\n`,
+  );
+}
+
+/** The stand-in entry. */
 export async function writeBenchEntry(dir: string, marker: string): Promise<void> {
   await mkdir(path.join(dir, "runtime", "dist", "server"), { recursive: true });
   await writeFile(

@@ -70,7 +70,7 @@ describe.skipIf(!hasDocker())("bake on the Debian base (real Docker engine)", ()
 
   it("rebuilds a code-only change reusing every layer before the code layer", async () => {
     const previous = await client.inspect(tag);
-    await writeMain(projectDir, "v2");
+    await writeMain(projectDir, `v2-${run}`);
     const state = await bake(client, options());
     const after = state.image;
     const layers = previous?.layers ?? [];
@@ -98,7 +98,7 @@ describe.skipIf(!hasDocker())("bake on the Debian base (real Docker engine)", ()
       expect((await client.inspect(tag))?.id).toBe(manifest.imageId);
       const box = await runContainer(docker, tag);
       try {
-        expect(JSON.parse(await waitReady(`${box.url}/readyz`, 60_000)).marker).toBe("v2");
+        expect(JSON.parse(await waitReady(`${box.url}/readyz`, 60_000)).marker).toBe(`v2-${run}`);
       } finally {
         await box.stop();
       }
