@@ -30,6 +30,8 @@ export interface BakeOptions {
   projectDir: string;
   /** `auto`, `upstream` or a catalog provider name. */
   mirror: string;
+  /** Mirror catalog; default mirrors/catalog.yaml. */
+  catalogFile?: string;
   /** Overrides the recipe's base image. */
   base?: string;
   /** `demo`, a folder, or a Hub reference. Default `demo`. */
@@ -102,7 +104,9 @@ export function bakeStages(client: DockerClient): BakeStage[] {
       async run(s) {
         s.recipe = await loadRecipe(s.options.recipe);
         if (s.options.base) s.recipe = { ...s.recipe, base: s.options.base };
-        s.candidates = await mirrorCandidates(s.options.mirror, s.recipe.distro.family);
+        s.candidates = await mirrorCandidates(s.options.mirror, s.recipe.distro.family, {
+          catalogFile: s.options.catalogFile,
+        });
       },
     },
     {

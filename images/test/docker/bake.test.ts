@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
 import { hasDocker } from "../../../test/support/tools.ts";
 import { type BakeOptions, bake } from "../../src/bake.ts";
 import { BuildStepError } from "../../src/build-log.ts";
@@ -43,7 +44,14 @@ describe.skipIf(!hasDocker())("bake on the Debian base (real Docker engine)", ()
   }, 300_000);
 
   afterAll(async () => {
-    for (const t of [tag, `${tag}-broken`, `${tag}-gpu`, `${tag}-weights`, `${tag}-volume`])
+    for (const t of [
+      tag,
+      `${tag}-broken`,
+      `${tag}-gpu`,
+      `${tag}-weights`,
+      `${tag}-volume`,
+      `${tag}-failover`,
+    ])
       await client.remove(t);
     if (projectDir) await rm(projectDir, { recursive: true, force: true });
   });
@@ -197,6 +205,34 @@ describe.skipIf(!hasDocker())("bake on the Debian base (real Docker engine)", ()
       expect(b.slice(0, -2)).toEqual(v.slice(0, -1));
     } finally {
       await rm(root, { recursive: true, force: true });
+    }
+  }, 300_000);
+
+  it("fails over from a mirror whose apt step fails to the next one (upstream)", async () => {
+    // A catalog with one more provider whose Debian archive refuses connections.
+    const catalog = parse(await readFile("mirrors/catalog.yaml", "utf8"));
+    catalog.providers.deadmirror = {
+      name: "A mirror that is down",
+      kind: "community",
+      site: "http://127.0.0.1:9/",
+      source: "images test",
+      offers: { debian: { url: "http://127.0.0.1:9/debian", source: "images test" } },
+    };
+    const catalogFile = path.join(os.tmpdir(), `i2v-catalog-${run}.yaml`);
+    await writeFile(catalogFile, stringify(catalog));
+    const lines: string[] = [];
+    try {
+      const state = await bake(
+        client,
+        options({ mirror: "deadmirror", catalogFile, tag: `${tag}-failover`, log: (l) => lines.push(l) }),
+      );
+      expect(state.mirror?.name).toBe("upstream");
+      expect(state.image?.labels["ai.i2v.mirror"]).toBe("upstream");
+      expect(lines.join("\n")).toMatch(
+        /mirror deadmirror failed \(image build failed at step \d+\/\d+ \(RUN .*apt-get/,
+      );
+    } finally {
+      await rm(catalogFile, { force: true });
     }
   }, 300_000);
 });
