@@ -3,6 +3,7 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import type Dockerode from "dockerode";
 import { type BuildEntry, BuildLog } from "./build-log.ts";
+import { userError } from "./errors.ts";
 
 /** What the baker needs from Docker; the dockerode client is passed in, so tests use a real engine. */
 export interface DockerClient {
@@ -68,23 +69,33 @@ export function dockerClient(docker: Dockerode): DockerClient {
   return {
     async build(contextDir, options) {
       const log = new BuildLog();
-      const stream = await docker.buildImage(
-        { context: contextDir, src: await listFiles(contextDir) },
-        // version "1" is the classic builder: BuildKit over the API needs a session this engine may lack.
-        {
-          t: options.tag,
-          rm: true,
-          forcerm: true,
-          nocache: options.noCache,
-          version: "1",
-          abortSignal: options.signal,
-        },
-      );
-      await follow(docker, stream, (entry) => {
-        log.push(entry);
-        options.onEntry?.(entry);
-      });
-      options.signal?.throwIfAborted();
+      try {
+        const stream = await docker.buildImage(
+          { context: contextDir, src: await listFiles(contextDir) },
+          // version "1" is the classic builder: BuildKit over the API needs a session this engine may lack.
+          {
+            t: options.tag,
+            rm: true,
+            forcerm: true,
+            nocache: options.noCache,
+            version: "1",
+            abortSignal: options.signal,
+          },
+        );
+        await follow(docker, stream, (entry) => {
+          log.push(entry);
+          options.onEntry?.(entry);
+        });
+        options.signal?.throwIfAborted();
+      } catch (error) {
+        if (!options.signal?.aborted) throw error;
+        const step = log.current();
+        throw userError(
+          `image build stopped at ${step ? `step ${step.index}/${step.total} (${step.instruction.slice(0, 120)})` : "the start"}: ${String(options.signal.reason ?? "aborted")}`,
+          "a step hung or ran past the deadline: check the mirror it uses, or raise --timeout",
+          "BUILD_TIMEOUT",
+        );
+      }
       return { imageId: log.finish(), log };
     },
     async inspect(ref) {

@@ -235,4 +235,18 @@ describe.skipIf(!hasDocker())("bake on the Debian base (real Docker engine)", ()
       await rm(catalogFile, { force: true });
     }
   }, 300_000);
+
+  it("stops a hung step at the deadline and says which step it was", async () => {
+    const ctx = await mkdtemp(path.join(os.tmpdir(), "i2v-hang-"));
+    await writeFile(path.join(ctx, "Dockerfile"), `FROM ${await debianBase()}\nRUN sleep 600\n`);
+    const started = Date.now();
+    try {
+      await expect(
+        client.build(ctx, { tag: `${tag}-hang`, signal: AbortSignal.timeout(4_000) }),
+      ).rejects.toMatchObject({ code: "BUILD_TIMEOUT", message: expect.stringContaining("RUN sleep 600") });
+      expect(Date.now() - started).toBeLessThan(30_000);
+    } finally {
+      await rm(ctx, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
