@@ -36,9 +36,11 @@ export class BuildStepError extends Error {
       `image build failed at ${where}: ${dockerMessage}${tail ? `\n--- step output (tail) ---\n${tail}` : ""}`,
     );
     this.name = "BuildStepError";
-    this.hint =
-      "read the step output above; a package name or mirror problem shows there. " +
-      "`--mirror upstream` or another mirror name retries through a different source";
+    this.hint = step?.instruction.startsWith("FROM")
+      ? "the base image could not be pulled: try another registry mirror (--mirror NAME), `docker load` the " +
+        "base from an archive, or use --recipe debian-local, which builds its base from Debian packages"
+      : "read the step output above; a package name or mirror problem shows there. " +
+        "`--mirror upstream` or another mirror name retries through a different source";
   }
 }
 

@@ -39,6 +39,15 @@ describe("BuildLog", () => {
     expect(failure.hint).toBeTruthy();
   });
 
+  it("gives a base-image hint when the FROM step fails", () => {
+    const log = new BuildLog();
+    log.push({ stream: "Step 1/9 : FROM nvidia/cuda:12 AS system\n" });
+    log.push({ errorDetail: { message: "no such host" } });
+    expect(() => log.finish()).toThrow(
+      expect.objectContaining({ hint: expect.stringMatching(/base image could not be pulled/) }),
+    );
+  });
+
   it("treats a stream with no image id and no error as a failure", () => {
     const log = new BuildLog();
     log.push({ stream: "Step 1/1 : FROM base\n" });
