@@ -10,6 +10,8 @@ import { JOB_ID_PATTERN, type Job, TERMINAL } from "./job.ts";
  */
 export class JobStore {
   private readonly jobs = new Map<string, Job>();
+  /** The last write queued per file: writes to one file run in call order, one at a time. */
+  private readonly writes = new Map<string, Promise<void>>();
 
   private constructor(readonly dir: string) {}
 
@@ -105,7 +107,24 @@ export class JobStore {
     return removed;
   }
 
-  private async writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  /**
+   * Writes to one file are chained: the queue saves progress without waiting and then the end
+   * state, and overlapping writes shared one temporary name (a rename failed with ENOENT) or
+   * could land out of order (a stale `running` after `succeeded`).
+   */
+  private writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
+    const previous = this.writes.get(file) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.writeNow(file, data));
+    this.writes.set(file, next);
+    next
+      .finally(() => {
+        if (this.writes.get(file) === next) this.writes.delete(file);
+      })
+      .catch(() => undefined);
+    return next;
+  }
+
+  private async writeNow(file: string, data: string | Uint8Array): Promise<void> {
     const temp = `${file}.tmp-${process.pid}`;
     try {
       await writeFile(temp, data);
