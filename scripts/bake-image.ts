@@ -31,6 +31,10 @@ const program = new Command("bake-image")
     "--offline <file>",
     "also write a compressed archive (.tar.gz or .tar.zst) with a manifest beside it",
   )
+  .option(
+    "--context-out <dir>",
+    "write the build context (Dockerfile and files) to DIR and stop before building",
+  )
   .option("--ca-file <pem>", "extra CA bundle for npm inside the build (default: NODE_EXTRA_CA_CERTS)")
   .option("--skip-runtime-build", "use the runtime's current build output", false)
   .option("--timeout <minutes>", "give up after this long", (v) => Number(v), 60);
@@ -51,6 +55,7 @@ await runCli(async () => {
       nugetFeeds: o.nugetFeed,
       tag: o.tag,
       offline: o.offline,
+      contextOut: o.contextOut,
       caFile: o.caFile,
       skipRuntimeBuild: o.skipRuntimeBuild,
       signal: AbortSignal.timeout(o.timeout * 60_000),

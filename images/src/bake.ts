@@ -52,6 +52,8 @@ export interface BakeOptions {
   offline?: string;
   /** Extra CA bundle for the in-image npm (default: NODE_EXTRA_CA_CERTS when set). */
   caFile?: string;
+  /** Write the build context (Dockerfile and files) here and stop before building (review, CI diff). */
+  contextOut?: string;
   /** Build without Docker's layer cache (benchmarks' cold bake). */
   noCache?: boolean;
   /** Skip the runtime's build command (it was just built, or a test staged it). */
@@ -173,33 +175,40 @@ export function bakeStages(client: DockerClient): BakeStage[] {
         const revision = await gitRevision(s.options.projectDir);
         // A base that exists locally (the debootstrap one, or one loaded from an archive) is used as is.
         const localBase = Boolean(await client.inspect(recipe.base));
+        const stage = (mirror: MirrorChoice, outDir: string) =>
+          stageContext({
+            projectDir: s.options.projectDir,
+            outDir,
+            gpuDir: s.gpuDir,
+            caFile: s.options.caFile ?? process.env.NODE_EXTRA_CA_CERTS,
+            mirror,
+            plan: {
+              recipe,
+              baseRef: localBase ? recipe.base : mirrorImageRef(recipe.base, mirror),
+              toolchainImage: s.toolchainImage as string,
+              weightsImage: s.weightsImage,
+              modelPath: model.kind === "demo" ? "demo" : `/models/${model.slug}`,
+              labels: imageLabels({
+                recipe,
+                hash: recipeHash(recipe),
+                revision,
+                model,
+                mirror: mirror.name,
+              }),
+            },
+          });
+        if (s.options.contextOut) {
+          s.mirror = s.candidates?.[0];
+          await stage(s.mirror as MirrorChoice, path.resolve(s.options.contextOut));
+          return;
+        }
         // One folder per bake: two bakes of the same recipe at once must not share a context.
         await mkdir(path.join(s.cacheDir, "context"), { recursive: true });
         const contextDir = await mkdtemp(path.join(s.cacheDir, "context", `${recipe.name}-`));
         const { value, mirror } = await withMirrorFailover(
           s.candidates ?? [],
           async (mirror) => {
-            await stageContext({
-              projectDir: s.options.projectDir,
-              outDir: contextDir,
-              gpuDir: s.gpuDir,
-              caFile: s.options.caFile ?? process.env.NODE_EXTRA_CA_CERTS,
-              mirror,
-              plan: {
-                recipe,
-                baseRef: localBase ? recipe.base : mirrorImageRef(recipe.base, mirror),
-                toolchainImage: s.toolchainImage as string,
-                weightsImage: s.weightsImage,
-                modelPath: model.kind === "demo" ? "demo" : `/models/${model.slug}`,
-                labels: imageLabels({
-                  recipe,
-                  hash: recipeHash(recipe),
-                  revision,
-                  model,
-                  mirror: mirror.name,
-                }),
-              },
-            });
+            await stage(mirror, contextDir);
             return client.build(contextDir, {
               tag: s.options.tag,
               noCache: s.options.noCache,
@@ -220,7 +229,7 @@ export function bakeStages(client: DockerClient): BakeStage[] {
     {
       title: "Offline archive",
       async run(s) {
-        if (s.options.offline)
+        if (s.options.offline && s.image)
           s.archive = await exportImage(client, s.options.tag, path.resolve(s.options.offline));
       },
     },

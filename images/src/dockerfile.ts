@@ -38,9 +38,13 @@ export function renderDockerfile(plan: DockerfilePlan): string {
     `FROM ${plan.baseRef} AS system`,
     "ENV DEBIAN_FRONTEND=noninteractive",
   ];
-  if (plan.aptSources) lines.push("COPY mirror/apt.list /etc/apt/sources.list.d/i2v-mirror.list");
+  if (plan.aptSources) lines.push("COPY mirror/apt.list /etc/apt/i2v-mirror.list");
   if (pkgs.length) {
-    const dropOld = plan.aptSources ? "rm -f /etc/apt/sources.list /etc/apt/sources.list.d/*.sources; " : "";
+    // With a mirror, the base's own lists go, third-party ones too (the CUDA base's NVIDIA repo):
+    // nothing is installed from them, and one unreachable list fails `apt-get update`.
+    const dropOld = plan.aptSources
+      ? "rm -f /etc/apt/sources.list /etc/apt/sources.list.d/*; cp /etc/apt/i2v-mirror.list /etc/apt/sources.list.d/; "
+      : "";
     lines.push(
       `RUN set -eux; ${dropOld}apt-get update; \\`,
       `    apt-get install -y --no-install-recommends ${pkgs.join(" ")}; \\`,

@@ -9,6 +9,8 @@ export function formatSummary(s: BakeState): string {
     .filter(([, t]) => t >= 0.05)
     .map(([name, t]) => `${name} ${t.toFixed(1)}s`)
     .join(", ");
+  if (!s.image)
+    return `wrote the build context for ${s.options.tag} to ${s.options.contextOut} (mirror ${s.mirror?.name}); not built\n  stages: ${stages}`;
   const lines = [
     `baked ${s.options.tag} (${s.image?.id.slice(7, 19)}) in ${total.toFixed(1)}s: ${mb(s.image?.size ?? 0)}, ` +
       `${s.cachedSteps}/${s.totalSteps} steps from cache, mirror ${s.mirror?.name}`,

@@ -8,6 +8,7 @@ import { parse, stringify } from "yaml";
 import { hasDocker } from "../../../test/support/tools.ts";
 import { type BakeOptions, bake } from "../../src/bake.ts";
 import { BuildStepError } from "../../src/build-log.ts";
+import { hostDebianMirror } from "../../src/debian-base.ts";
 import { dockerClient } from "../../src/docker-client.ts";
 import { exportImage, loadArchive, manifestPath } from "../../src/offline.ts";
 import { execInImage, runContainer, waitReady } from "../../src/run-container.ts";
@@ -208,7 +209,7 @@ describe.skipIf(!hasDocker())("bake on the Debian base (real Docker engine)", ()
     }
   }, 300_000);
 
-  it("fails over from a mirror whose apt step fails to the next one (upstream)", async () => {
+  it("builds through a catalog mirror's rendered apt list, and fails over from one that is down", async () => {
     // A catalog with one more provider whose Debian archive refuses connections.
     const catalog = parse(await readFile("mirrors/catalog.yaml", "utf8"));
     catalog.providers.deadmirror = {
@@ -217,6 +218,14 @@ describe.skipIf(!hasDocker())("bake on the Debian base (real Docker engine)", ()
       site: "http://127.0.0.1:9/",
       source: "images test",
       offers: { debian: { url: "http://127.0.0.1:9/debian", source: "images test" } },
+    };
+    // And one that serves this host's own Debian archive: the rendered apt list must work.
+    catalog.providers.hostmirror = {
+      name: "This host's Debian archive",
+      kind: "community",
+      site: "http://127.0.0.1/",
+      source: "images test",
+      offers: { debian: { url: await hostDebianMirror(), source: "images test" } },
     };
     const catalogFile = path.join(os.tmpdir(), `i2v-catalog-${run}.yaml`);
     await writeFile(catalogFile, stringify(catalog));
@@ -231,6 +240,14 @@ describe.skipIf(!hasDocker())("bake on the Debian base (real Docker engine)", ()
       expect(lines.join("\n")).toMatch(
         /mirror deadmirror failed \(image build failed at step \d+\/\d+ \(RUN .*apt-get/,
       );
+      const viaHost = await bake(
+        client,
+        options({ mirror: "hostmirror", catalogFile, tag: `${tag}-failover` }),
+      );
+      expect(viaHost.mirror?.name).toBe("hostmirror");
+      expect(
+        viaHost.log?.steps.find((st) => st.instruction.includes("apt-get update"))?.instruction,
+      ).toContain("cp /etc/apt/i2v-mirror.list");
     } finally {
       await rm(catalogFile, { force: true });
     }

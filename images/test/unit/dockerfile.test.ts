@@ -74,6 +74,11 @@ describe("renderDockerfile", async () => {
     expect(text).toContain('"org.opencontainers.image.revision"="deadbeef"');
     expect(text).toContain('I2V_MODEL="/models/m"');
     expect(text).toContain("FROM docker.m.example/nvidia/cuda:12 AS system");
+    // The mirror's list replaces every list of the base, third-party ones included.
+    expect(text).toContain(
+      "rm -f /etc/apt/sources.list /etc/apt/sources.list.d/*; cp /etc/apt/i2v-mirror.list",
+    );
+    expect(at("cp /etc/apt/i2v-mirror.list")).toBeLessThan(at("apt-get update"));
   });
 
   it("runs as a non-root user", () => {
