@@ -1,6 +1,7 @@
 import { mkdir, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { renderReport } from "./report.ts";
 import type { BenchSuite, Figure } from "./types.ts";
 
 // Every file in bench/suites exports `suite`; they run one after another in this process so that
@@ -8,12 +9,17 @@ import type { BenchSuite, Figure } from "./types.ts";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
-const only = args.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
+const only = args
+  .find((a) => a.startsWith("--only="))
+  ?.slice("--only=".length)
+  .split(",");
 
 const files = (await readdir(path.join(here, "suites"))).filter((f) => f.endsWith(".ts")).sort();
 const figures: Figure[] = [];
 for (const file of files) {
-  const { suite } = (await import(pathToFileURL(path.join(here, "suites", file)).href)) as { suite: BenchSuite };
+  const { suite } = (await import(pathToFileURL(path.join(here, "suites", file)).href)) as {
+    suite: BenchSuite;
+  };
   if (only && !only.includes(suite.name)) continue;
   console.log(`\n== ${suite.name}`);
   const started = performance.now();
@@ -40,3 +46,5 @@ const out = path.join(here, "results.json");
 await mkdir(path.dirname(out), { recursive: true });
 await writeFile(out, `${JSON.stringify(figures, null, 2)}\n`);
 console.log(`wrote ${path.relative(process.cwd(), out)}`);
+// Charts and the figures table of docs/performance.md follow the results just written.
+console.log(`wrote ${(await renderReport(out)).join(", ")}`);
