@@ -27,6 +27,8 @@ export interface QueueEvents {
 export class JobQueue extends EventEmitter<QueueEvents> {
   private readonly waiting: string[] = [];
   private readonly running = new Map<string, NodeJS.Timeout>();
+  /** Slots held by submissions whose job is still being written to the store. */
+  private reserved = 0;
   private accepting = true;
   private recentDurationsMs: number[] = [];
 
@@ -73,7 +75,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
   assertAccepting(): void {
     if (!this.accepting)
       throw new I2vError("shutting_down", "The service is shutting down and accepts no new jobs.");
-    if (this.waiting.length >= this.options.capacity) {
+    if (this.waiting.length + this.reserved >= this.options.capacity) {
       throw new I2vError("queue_full", `The queue is full (${this.options.capacity} waiting).`, {
         retry_after_s: this.retryAfterSeconds(),
       });
@@ -83,14 +85,15 @@ export class JobQueue extends EventEmitter<QueueEvents> {
   /** Persists and enqueues an accepted job. */
   async submit(job: Job, image: Uint8Array): Promise<void> {
     this.assertAccepting();
-    // Reserve the slot before the disk write, so concurrent submits cannot overfill the queue.
-    this.waiting.push(job.id);
+    // Reserve the slot before the disk write, so concurrent submits cannot overfill the queue; the
+    // id joins the line only once the job is in the store, or a pump meanwhile would drop it.
+    this.reserved += 1;
     try {
       await this.store.create(job, image);
-    } catch (error) {
-      this.waiting.splice(this.waiting.indexOf(job.id), 1);
-      throw error;
+    } finally {
+      this.reserved -= 1;
     }
+    this.waiting.push(job.id);
     this.emit("update", job);
     this.pump();
   }
