@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { hasDocker } from "../../../test/support/tools.ts";
 import { bake } from "../../src/bake.ts";
 import { dockerClient } from "../../src/docker-client.ts";
-import { runContainer, waitReady } from "../../src/run-container.ts";
+import { execInImage, runContainer, waitReady } from "../../src/run-container.ts";
 import { debianBase } from "../support/debian-base.ts";
 
 const run = promisify(execFile);
@@ -46,6 +46,18 @@ describe.skipIf(!hasDocker() || !runtimeReady)(
         tag,
       });
       expect(state.image?.labels["org.opencontainers.image.revision"]).toMatch(/^[0-9a-f]{40}$/);
+      // Only linux-x64 binaries ship; npm, the build-time CA and .npmrc stay in the build stage.
+      const look = await execInImage(docker, tag, [
+        "sh",
+        "-c",
+        "ls /app/node_modules/onnxruntime-node/bin/napi-v6 /app/node_modules/onnxruntime-node/bin/napi-v6/linux; " +
+          "ls /app/node_modules/@img; ls -a /opt /app; id -u",
+      ]);
+      expect(look.code).toBe(0);
+      expect(look.output).not.toMatch(/darwin|win32|arm64|linuxmusl/);
+      expect(look.output).toContain("sharp-linux-x64");
+      expect(look.output).not.toMatch(/\bnpm\b|i2v-build|\.npmrc/);
+      expect(look.output.trim().split(/\s+/).at(-1)).toBe("10001");
       const box = await runContainer(docker, tag, { env: { I2V_MODEL: "demo" } });
       try {
         await waitReady(`${box.url}/livez`, 120_000);
