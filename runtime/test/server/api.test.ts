@@ -60,7 +60,8 @@ describe("jobs API (in-process)", () => {
   });
 
   test("a full queue answers 429 with Retry-After; cancel frees it", async () => {
-    const slow = { ...TINY, resolution: 128, num_frames: 8, num_inference_steps: 150 };
+    // Long enough (tens of seconds) that it is still running when the test cancels it, even on a fast machine.
+    const slow = { ...TINY, resolution: 384, num_frames: 16, num_inference_steps: 150 };
     const a = (await (await post(form(image, slow))).json()) as { id: string };
     const b = (await (await post(form(image, slow))).json()) as { id: string; status: string };
     const c = await post(form(image, slow));

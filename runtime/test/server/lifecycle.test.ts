@@ -27,6 +27,14 @@ async function get(service: TestService, id: string): Promise<JobView> {
   return (await (await fetch(`${service.url}/v1/jobs/${id}`)).json()) as JobView;
 }
 
+async function readStored(dataDir: string, id: string): Promise<{ status: string; attempts: number }> {
+  try {
+    return JSON.parse(await readFile(path.join(dataDir, "jobs", `${id}.json`), "utf8"));
+  } catch {
+    return { status: "missing", attempts: -1 };
+  }
+}
+
 async function waitUntil(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -59,10 +67,14 @@ describe("service lifecycle (real process)", () => {
   test("a job that was interrupted twice is failed with a reason, not retried forever", async () => {
     const first = await startService();
     const job = await submit(first, SLOW);
-    await waitUntil(async () => (await get(first, job.id)).status === "running");
+    // Kill only once the record on disk says running: that is what a restart reads.
+    const onDisk = async () => (await readStored(first.dataDir, job.id)).status === "running";
+    await waitUntil(onDisk);
     await first.stop("SIGKILL");
     const second = await startService({ dataDir: first.dataDir });
-    await waitUntil(async () => (await get(second, job.id)).status === "running");
+    await waitUntil(
+      async () => (await readStored(second.dataDir, job.id)).attempts === 1 && (await onDisk()),
+    );
     await second.stop("SIGKILL");
     const third = await startService({ dataDir: first.dataDir });
     try {
