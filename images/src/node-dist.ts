@@ -103,8 +103,9 @@ export async function ensureToolchainImage(
   const version = (spec: string) => spec.slice(spec.lastIndexOf("@") + 1);
   const tag = `i2v-toolchain/node:${version(node.spec)}-npm-${version(npm.spec)}`;
   if (await client.inspect(tag)) return tag;
-  const ctx = path.join(workDir, "toolchain-context");
-  await rm(ctx, { recursive: true, force: true });
+  // A folder of its own: parallel bakes may build the same image at once (same tag, same content).
+  await mkdir(workDir, { recursive: true });
+  const ctx = await mkdtemp(path.join(workDir, "toolchain-context-"));
   await mkdir(path.join(ctx, "node", "bin"), { recursive: true });
   const nodeBin = path.join(node.dir, "bin", "node");
   await link(nodeBin, path.join(ctx, "node", "bin", "node")).catch(() =>
@@ -112,7 +113,6 @@ export async function ensureToolchainImage(
   );
   await cp(npm.dir, path.join(ctx, "npm"), { recursive: true });
   await writeFile(path.join(ctx, "Dockerfile"), "FROM scratch\nCOPY node/ /node/\nCOPY npm/ /npm/\n");
-  await client.build(ctx, { tag });
-  await rm(ctx, { recursive: true, force: true });
+  await client.build(ctx, { tag }).finally(() => rm(ctx, { recursive: true, force: true }));
   return tag;
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { copyFile, link, mkdir, readdir, realpath, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, link, mkdir, mkdtemp, readdir, realpath, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { resolveModelRef } from "../../runtime/src/models/index.ts";
 import type { DockerClient } from "./docker-client.ts";
@@ -63,8 +63,9 @@ export async function ensureWeightsImage(
 ): Promise<string> {
   const tag = `i2v-weights/${model.slug}:${model.digest.slice(0, 16)}`;
   if (await client.inspect(tag)) return tag;
-  const ctx = path.join(workDir, "weights-context");
-  await rm(ctx, { recursive: true, force: true });
+  // A folder of its own: parallel bakes may build the same image at once (same tag, same content).
+  await mkdir(workDir, { recursive: true });
+  const ctx = await mkdtemp(path.join(workDir, "weights-context-"));
   for (const rel of await files(model.dir)) {
     const target = path.join(ctx, "weights", rel);
     await mkdir(path.dirname(target), { recursive: true });
@@ -73,7 +74,6 @@ export async function ensureWeightsImage(
     await link(real, target).catch(() => copyFile(real, target));
   }
   await writeFile(path.join(ctx, "Dockerfile"), "FROM scratch\nCOPY weights/ /weights/\n");
-  await client.build(ctx, { tag });
-  await rm(ctx, { recursive: true, force: true });
+  await client.build(ctx, { tag }).finally(() => rm(ctx, { recursive: true, force: true }));
   return tag;
 }
