@@ -20,13 +20,15 @@ import { type Figure, figure } from "./types.ts";
  * and model load with the optimized-model cache warm against the file-read floor on CUDA.
  * Writes bench/gpu-results.json in results.json's format; docs/performance.md says how to read it.
  */
-const ROUNDS = Number(process.env.GPU_BENCH_ROUNDS ?? 9);
+/** GPU_BENCH_DRY=1: every code path on the CPU with small settings, to check the script (figures meaningless). */
+const DRY = process.env.GPU_BENCH_DRY === "1";
+const ROUNDS = DRY ? 1 : Number(process.env.GPU_BENCH_ROUNDS ?? 9);
 /** The pipeline suite's step: small enough for the CPU side of the comparison. */
 const SMALL = { size: { width: 128, depth: 4 }, resolution: 128, frames: 8 };
 /** A step heavy enough to load a GPU: 7 conv layers of 512 channels, 16 frames at 256 px, CFG batch 2. */
-const LARGE = { size: { width: 512, depth: 8 }, resolution: 256, frames: 16 };
+const LARGE = DRY ? SMALL : { size: { width: 512, depth: 8 }, resolution: 256, frames: 16 };
 
-const options = runtimeOptionsSchema.parse({ provider: "cuda" });
+const options = runtimeOptionsSchema.parse({ provider: DRY ? "cpu" : "cuda" });
 const cuda = await chooseProvider(options); // fails with provider_unavailable when the libraries do not load
 const cpu = await chooseProvider(runtimeOptionsSchema.parse({}));
 const figures: Figure[] = [];
@@ -95,7 +97,7 @@ async function steps(sessions: Record<string, ort.InferenceSession>, feeds: Reco
   const fp32 = await ort.InferenceSession.create(bytes, sessionOptions(options, cuda));
   const fp16 = await ort.InferenceSession.create(convsToFp16(bytes), sessionOptions(options, cuda));
   const r = await steps({ fp32, fp16 }, unetFeeds(LARGE.resolution, LARGE.frames));
-  const setting = `demo 512x8 UNet, CFG batch 2, ${LARGE.frames} frames at ${LARGE.resolution} px; fp16 = Conv weights and math in fp16, Casts at each Conv`;
+  const setting = `demo ${LARGE.size.width}x${LARGE.size.depth} UNet, CFG batch 2, ${LARGE.frames} frames at ${LARGE.resolution} px; fp16 = Conv weights and math in fp16, Casts at each Conv`;
   figures.push(
     figure({
       name: "UNet step, CUDA fp32",
@@ -127,8 +129,8 @@ async function steps(sessions: Record<string, ort.InferenceSession>, feeds: Reco
 
 // Model load on CUDA: optimized-model cache warm against the file-read floor and a cold create.
 {
-  const m = await measureLoad(LARGE.size, ROUNDS, { provider: "cuda" });
-  const setting = "demo 512x8 (67 MB), LoadedModel.load minus warm-up, provider cuda";
+  const m = await measureLoad(LARGE.size, ROUNDS, { provider: options.provider });
+  const setting = `demo ${LARGE.size.width}x${LARGE.size.depth}, LoadedModel.load minus warm-up, provider ${options.provider}`;
   figures.push(
     figure({
       name: "model load on CUDA (cache warm) / file-read floor",
@@ -149,7 +151,9 @@ async function steps(sessions: Record<string, ort.InferenceSession>, feeds: Reco
   );
 }
 
-const out = path.join(import.meta.dirname, "gpu-results.json");
+const out = DRY
+  ? path.join(os.tmpdir(), "gpu-results.dry.json")
+  : path.join(import.meta.dirname, "gpu-results.json");
 const meta = {
   host: os.hostname(),
   cpus: os.availableParallelism(),

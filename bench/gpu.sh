@@ -4,7 +4,9 @@
 # Checks the GPU and the CUDA 12 / cuDNN 9 libraries, puts onnxruntime-node's CUDA provider
 # libraries in place if missing (as the image bake does), runs bench/gpu-bench.ts and writes
 # bench/gpu-results.json. NUGET_FEEDS="URL ..." tries those NuGet v3 indexes first (a mirror);
-# GPU_BENCH_ROUNDS (default 9) sets the rounds per figure. docs/performance.md says how to read it.
+# GPU_BENCH_ROUNDS (default 9) sets the rounds per figure. To check the benchmark itself without a
+# GPU: GPU_BENCH_DRY=1 npx tsx bench/gpu-bench.ts (CPU, small settings, meaningless figures).
+# docs/performance.md says how to read the results.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
