@@ -65,12 +65,18 @@ export function percentOfTarget(f: Figure): number {
 function targetsChart(figures: Figure[]): string {
   const bars: Bar[] = figures
     .filter((f) => f.target !== null)
-    .map((f) => ({
-      label: f.name,
-      value: Number.isFinite(percentOfTarget(f)) ? percentOfTarget(f) : 0,
-      text: `${round(percentOfTarget(f))}% (${round(f.value)} ${f.unit} vs ${f.better === "lower" ? "<=" : ">="} ${f.target})`,
-      colour: f.met ? COLOURS.met : COLOURS.missed,
-    }));
+    .map((f) => {
+      const percent = percentOfTarget(f);
+      const versus = `${round(f.value)} ${f.unit} vs ${f.better === "lower" ? "<=" : ">="} ${f.target}`;
+      // A target of 0 met exactly (e.g. no bytes re-sent) has no finite percentage: show it full.
+      const value = Number.isFinite(percent) ? percent : f.met ? 200 : 0;
+      return {
+        label: f.name,
+        value,
+        text: Number.isFinite(percent) ? `${round(percent)}% (${versus})` : versus,
+        colour: f.met ? COLOURS.met : COLOURS.missed,
+      };
+    });
   return barChart({
     title: "Every figure with a target",
     subtitle: "% of target, direction-aware: 100% is on target, more is better (bars clipped at 200%)",

@@ -29,9 +29,11 @@ const escapeXml = (s: string) =>
 /** A horizontal bar chart: one row per bar, labels on the left, values on the right. */
 export function barChart(chart: BarChart): string {
   const row = 22;
-  const labelWidth = Math.min(520, 12 + 6.4 * Math.max(...chart.bars.map((b) => b.label.length)));
+  // Widths from character counts: about 7 px a character at 12 px sans-serif, with a margin.
+  const chars = (texts: string[]) => 16 + 7 * Math.max(...texts.map((t) => t.length));
+  const labelWidth = Math.min(640, chars(chart.bars.map((b) => b.label)));
   const plot = 360;
-  const textWidth = 190;
+  const textWidth = chars(chart.bars.map((b) => `${b.text} (clipped)`));
   const top = 52;
   const width = Math.ceil(labelWidth + plot + textWidth);
   const height = top + row * chart.bars.length + 28;
