@@ -22,6 +22,8 @@ const NUMERIC = new Set([
   "seed",
   "decode_chunk_size",
 ]);
+/** Plain decimal numbers only: Number() would also take "0x10", "0b1" and padded text. */
+const DECIMAL = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/;
 const DATA_URL = /^data:(image\/[a-z0-9.+-]+)?(;[^,]*)?;base64,/i;
 /** The API has 12 fields and the image; more parts than this is not a job request. */
 export const MAX_MULTIPART_PARTS = 32;
@@ -51,7 +53,8 @@ export async function readJobRequest(c: Context): Promise<JobRequest> {
       if (key === "image") continue;
       if (typeof value !== "string")
         throw new I2vError("invalid_request", `Field \`${key}\` must be text, not a file.`);
-      fields[key] = NUMERIC.has(key) && value.trim() !== "" ? Number(value) : value;
+      // Anything else stays text, and the parameter check refuses it as not a number.
+      fields[key] = NUMERIC.has(key) && DECIMAL.test(value) ? Number(value) : value;
     }
   } else if (type.startsWith("application/json")) {
     let body: unknown;
