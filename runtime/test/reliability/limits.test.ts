@@ -1,7 +1,9 @@
 import { mkdtempSync } from "node:fs";
+import type { AddressInfo } from "node:net";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { serve } from "@hono/node-server";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parseServiceConfig } from "../../src/config/service-config.ts";
@@ -22,7 +24,6 @@ beforeAll(async () => {
   running = await inProcessService({
     I2V_HEADERS_TIMEOUT_S: "2",
     I2V_REQUEST_TIMEOUT_S: "4",
-    I2V_RATE_LIMIT_PER_MIN: "30",
   });
   good = await goodImage();
 }, 120_000);
@@ -139,32 +140,27 @@ describe("input limits", () => {
   });
 });
 
+/** The app without a model (routes that need none still answer), for config-only checks. */
+async function appWith(env: Record<string, string>) {
+  const config = parseServiceConfig({
+    I2V_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "i2v-app-")),
+    ...env,
+  });
+  return createApp(new Service(config, await JobStore.open(config.dataDir), pino({ level: "silent" }), "0"));
+}
+
 describe("rate limit and CORS", () => {
   test("past I2V_RATE_LIMIT_PER_MIN a client gets 429 rate_limited with Retry-After; others and /livez are not affected", async () => {
-    const statuses: number[] = [];
-    let refused: Response | undefined;
-    for (let i = 0; i < 40; i++) {
-      const response = await fetch(`${running.url}/v1/system`);
-      statuses.push(response.status);
-      if (response.status === 429) refused ??= response;
-      else await response.body?.cancel();
+    // Over a real socket, so the limit keys on the peer address as in production.
+    const app = await appWith({ I2V_RATE_LIMIT_PER_MIN: "30" });
+    const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
+    await new Promise((resolve) => server.once("listening", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      await checkRateLimit(url, app);
+    } finally {
+      server.close();
     }
-    figures.rate_limit = {
-      limit_per_min: 30,
-      sent: 40,
-      ok: statuses.filter((s) => s === 200).length,
-      refused: statuses.filter((s) => s === 429).length,
-    };
-    // A burst of exactly the limit passes (a request or two may refill while these run).
-    expect(statuses.slice(0, 30).every((s) => s === 200)).toBe(true);
-    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(5);
-    expect(refused).toBeDefined();
-    expect(Number(refused?.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-    expect(((await refused?.json()) as ErrorBody).error.code).toBe("rate_limited");
-    expect((await fetch(`${running.url}/livez`)).status).toBe(200);
-    expect((await fetch(`${running.url}/readyz`)).status).toBe(200);
-    // Another client (the in-process key here) still has its whole budget.
-    expect((await running.app.request("/v1/system")).status).toBe(200);
   });
 
   test("CORS is closed by default: no Access-Control-Allow-Origin, on requests or preflights", async () => {
@@ -179,16 +175,39 @@ describe("rate limit and CORS", () => {
   });
 
   test("I2V_CORS_ORIGINS opens it for the listed origins only", async () => {
-    const config = parseServiceConfig({
-      I2V_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "i2v-cors-")),
-      I2V_CORS_ORIGINS: "https://page.example",
-    });
-    const app = createApp(
-      new Service(config, await JobStore.open(config.dataDir), pino({ level: "silent" }), "0"),
-    );
+    const app = await appWith({ I2V_CORS_ORIGINS: "https://page.example" });
     const allowed = await app.request("/livez", { headers: { origin: "https://page.example" } });
     expect(allowed.headers.get("access-control-allow-origin")).toBe("https://page.example");
     const other = await app.request("/livez", { headers: { origin: "https://elsewhere.example" } });
     expect(other.headers.get("access-control-allow-origin")).toBeNull();
   });
 });
+
+/** 40 requests from one address against a limit of 30 a minute. */
+async function checkRateLimit(url: string, app: Awaited<ReturnType<typeof appWith>>): Promise<void> {
+  const statuses: number[] = [];
+  let refused: Response | undefined;
+  for (let i = 0; i < 40; i++) {
+    const response = await fetch(`${url}/v1/system`);
+    statuses.push(response.status);
+    if (response.status === 429) refused ??= response;
+    else await response.body?.cancel();
+  }
+  figures.rate_limit = {
+    limit_per_min: 30,
+    sent: 40,
+    ok: statuses.filter((s) => s === 200).length,
+    refused: statuses.filter((s) => s === 429).length,
+  };
+  // A burst of exactly the limit passes (a request or two may refill while these run).
+  expect(statuses.slice(0, 30).every((s) => s === 200)).toBe(true);
+  expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(5);
+  if (!refused) throw new Error("no request was refused");
+  expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+  expect(((await refused.json()) as ErrorBody).error.code).toBe("rate_limited");
+  expect((await fetch(`${url}/livez`)).status).toBe(200);
+  // Health checks stay open (no model here, so /readyz says 503 loading, not 429).
+  expect((await fetch(`${url}/readyz`)).status).toBe(503);
+  // Another client (the in-process key here) still has its whole budget.
+  expect((await app.request("/v1/system")).status).toBe(200);
+}
