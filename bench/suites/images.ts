@@ -42,7 +42,10 @@ export const suite: BenchSuite = {
         ? "app: the built runtime"
         : "app: runtime dependencies with a stand-in entry (runtime/dist not built)",
     );
-    const tag = "i2v-bench/runtime:latest";
+    // Tags of this run only: two bench runs on one engine must not retag or remove each other's images.
+    const run = `${process.pid}-${Date.now().toString(36)}`;
+    const tag = `i2v-bench/runtime:${run}`;
+    const naiveTag = `i2v-bench/naive:${run}`;
     const options: BakeOptions = {
       recipe: "debian-local",
       projectDir: dir,
@@ -80,7 +83,7 @@ export const suite: BenchSuite = {
       for (const f of ["package.json", "package-lock.json", "runtime"])
         await cp(path.join(dir, f), path.join(ctx, "app", f), { recursive: true });
       await writeFile(path.join(ctx, "Dockerfile"), naiveDockerfile(cold.toolchainImage as string));
-      const naive = await client.build(ctx, { tag: "i2v-bench/naive:latest" });
+      const naive = await client.build(ctx, { tag: naiveTag });
       const naiveSize = (await client.inspect(naive.imageId))?.size ?? 0;
       const size = warm.image?.size ?? 0;
       log(`image ${(size / 1e6).toFixed(0)} MB vs naive single-stage ${(naiveSize / 1e6).toFixed(0)} MB`);
@@ -128,7 +131,8 @@ export const suite: BenchSuite = {
         }),
       ];
     } finally {
-      await client.remove("i2v-bench/naive:latest");
+      await client.remove(naiveTag);
+      await client.remove(tag);
       await rm(dir, { recursive: true, force: true });
     }
   },
