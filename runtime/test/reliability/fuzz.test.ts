@@ -101,7 +101,10 @@ describe("malformed requests (property-based, in-process)", () => {
         image: fc.oneof(
           image.map((bytes) => ({ bytes, extra: [] as Array<[string, string]> })),
           fc
-            .tuple(fc.constantFrom("num_frames", "resolution", "num_inference_steps", "decode_chunk_size"), badNumber)
+            .tuple(
+              fc.constantFrom("num_frames", "resolution", "num_inference_steps", "decode_chunk_size"),
+              badNumber,
+            )
             .map(([name, value]) => ({
               bytes: new Uint8Array(good),
               extra: [[name, value]] as Array<[string, string]>,
