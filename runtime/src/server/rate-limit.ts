@@ -3,8 +3,8 @@ import { I2vError } from "../errors.ts";
 
 /** Paths the limit applies to: the API and metrics; /livez and /readyz stay open for health checks. */
 const LIMITED = [/^\/v1\//, /^\/metrics$/, /^\/openapi\.json$/];
-/** Above this many tracked clients, idle (full) buckets are dropped so the map cannot grow forever. */
-const MAX_TRACKED = 10_000;
+/** Clients tracked at most; past it the least recently seen tenth is dropped (they start afresh). */
+export const MAX_TRACKED_CLIENTS = 10_000;
 
 interface Bucket {
   tokens: number;
@@ -27,15 +27,18 @@ export function rateLimit(perMinute: number, now: () => number = Date.now): Midd
   return async (c, next) => {
     if (perMinute <= 0 || !LIMITED.some((p) => p.test(c.req.path))) return next();
     const at = now();
-    if (buckets.size > MAX_TRACKED) {
-      for (const [key, bucket] of buckets) {
-        refill(bucket, at);
-        if (bucket.tokens >= perMinute) buckets.delete(key);
-      }
-    }
     const key = clientAddress(c);
     const bucket = buckets.get(key) ?? { tokens: perMinute, updatedMs: at };
+    // Re-inserted on every request, so the map's order is least recently seen first.
+    buckets.delete(key);
     buckets.set(key, bucket);
+    if (buckets.size > MAX_TRACKED_CLIENTS) {
+      // Many addresses (IPv6 makes them cheap) must not grow the map or make each request scan it.
+      for (const oldest of buckets.keys()) {
+        buckets.delete(oldest);
+        if (buckets.size <= MAX_TRACKED_CLIENTS * 0.9) break;
+      }
+    }
     refill(bucket, at);
     if (bucket.tokens < 1) {
       const retryAfterS = Math.max(1, Math.ceil((1 - bucket.tokens) / refillPerMs / 1000));

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { describe, expect, test } from "vitest";
 import type { I2vError } from "../../src/errors.ts";
-import { rateLimit } from "../../src/server/rate-limit.ts";
+import { MAX_TRACKED_CLIENTS, rateLimit } from "../../src/server/rate-limit.ts";
 
 /** The token bucket on a clock the test moves: burst, refill rate, Retry-After, per-client keys. */
 function appWithClock(perMinute: number) {
@@ -54,4 +54,18 @@ describe("rate limit (token bucket)", () => {
     const off = appWithClock(0);
     for (let i = 0; i < 100; i++) expect(await off.get("/v1/x")).toBe(200);
   });
+});
+
+describe("rate limit under many addresses", () => {
+  test("12,000 one-off addresses pass while a limited client that keeps coming stays limited", async () => {
+    const clock = appWithClock(5);
+    for (let i = 0; i < 5; i++) await clock.get("/v1/x", "10.9.9.9");
+    expect(await clock.get("/v1/x", "10.9.9.9")).toBe(429);
+    for (let i = 0; i < MAX_TRACKED_CLIENTS * 1.2; i++) {
+      await clock.get("/v1/x", `fd00::${i.toString(16)}`);
+      // The busy client is seen now and then, so it is never the least recently seen.
+      if (i % 1000 === 0) expect(await clock.get("/v1/x", "10.9.9.9")).toBe(429);
+    }
+    expect(await clock.get("/v1/x", "10.9.9.9")).toBe(429);
+  }, 60_000);
 });
