@@ -39,6 +39,9 @@ export class JobQueue extends EventEmitter<QueueEvents> {
     private readonly options: QueueOptions,
   ) {
     super();
+    // Every SSE follower listens for updates while connected: more than 10 is normal use, not a
+    // leak (runtime/test/reliability/sse.test.ts checks they are all released on disconnect).
+    this.setMaxListeners(0);
   }
 
   get waitingCount(): number {
