@@ -16,6 +16,10 @@ export interface RunOptions {
   port?: number;
   /** host path -> container path. */
   binds?: Record<string, string>;
+  /** Loopback port to publish on; default a free one. */
+  hostPort?: number;
+  /** Container name (a local deployment is easier to find by name). */
+  name?: string;
 }
 
 /** Starts `image` detached with its port on 127.0.0.1:<random>. */
@@ -26,11 +30,14 @@ export async function runContainer(
 ): Promise<RunningContainer> {
   const port = `${options.port ?? 7860}/tcp`;
   const container = await docker.createContainer({
+    ...(options.name ? { name: options.name } : {}),
     Image: image,
     Env: Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`),
     ExposedPorts: { [port]: {} },
     HostConfig: {
-      PortBindings: { [port]: [{ HostIp: "127.0.0.1", HostPort: "" }] },
+      PortBindings: {
+        [port]: [{ HostIp: "127.0.0.1", HostPort: options.hostPort ? String(options.hostPort) : "" }],
+      },
       Binds: Object.entries(options.binds ?? {}).map(([h, c]) => `${h}:${c}`),
     },
   });
