@@ -24,6 +24,8 @@ export interface LoadMeasure {
    */
   warmOverFloor: number;
   warmOverCold: number;
+  /** The same warm load with one intra-op thread per session (I2V_THREADS=1), against the floor. */
+  oneThreadOverFloor: number;
 }
 
 /**
@@ -46,6 +48,8 @@ export async function measureLoad(
       {
         warm: () => loadWithoutWarmup(dir, { ...runtime, optimizedModelCacheDir: ortCache }),
         cold: () => loadWithoutWarmup(dir, runtime),
+        oneThread: () =>
+          loadWithoutWarmup(dir, { ...runtime, optimizedModelCacheDir: ortCache, intraOpThreads: 1 }),
         floor: () => readFloor(dir),
       },
       rounds,
@@ -59,6 +63,7 @@ export async function measureLoad(
       firstWithCache,
       warmOverFloor: median(samples.warm.map((w, i) => w / samples.floor[i]!)),
       warmOverCold: median(samples.warm.map((w, i) => w / samples.cold[i]!)),
+      oneThreadOverFloor: median(samples.oneThread.map((w, i) => w / samples.floor[i]!)),
     };
   } finally {
     await rm(ortCache, { recursive: true, force: true });
@@ -74,7 +79,7 @@ export const sizeLabel = (m: LoadMeasure): string => `demo ${m.size.width}x${m.s
  */
 export function loadFigures(measures: LoadMeasure[], rounds: number): Figure[] {
   const how = (m: LoadMeasure) =>
-    `npm run bench -- --only=runtime (${sizeLabel(m)}; LoadedModel.load minus warm-up: manifest, 6 ORT sessions, tokenizer; ` +
+    `npm run bench -- --only=runtime (${sizeLabel(m)}; in a fresh process: LoadedModel.load minus warm-up: manifest, 6 ORT sessions, tokenizer; ` +
     `floor: fs.readFile of every .onnx, page cache warm; median of ${rounds} interleaved rounds; ratios: median of per-round ratios)`;
   const largest = measures.at(-1)!;
   const figures = measures.map((m) =>
@@ -98,6 +103,16 @@ export function loadFigures(measures: LoadMeasure[], rounds: number): Figure[] {
       target: null,
       better: "lower",
       how: `${how(largest)}; (load large - load small) / (read large - read small), medians`,
+    }),
+    figure({
+      // Each session starts its own intra-op thread pool; on a busy host those threads wait for
+      // cores, which a one-thread load does not.
+      name: `model load (cache warm, intra-op threads 1) / file-read floor, ${sizeLabel(largest)}`,
+      value: largest.oneThreadOverFloor,
+      unit: "x",
+      target: null,
+      better: "lower",
+      how: `${how(largest)}; I2V_THREADS=1`,
     }),
     figure({
       name: `model load, optimized-model cache warm / cold (no cache), ${sizeLabel(largest)}`,

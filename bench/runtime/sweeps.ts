@@ -1,10 +1,7 @@
-import { execFile } from "node:child_process";
-import { createRequire } from "node:module";
-import path from "node:path";
-import { promisify } from "node:util";
 import * as ort from "onnxruntime-node";
 import { runtimeOptionsSchema } from "../../runtime/src/pipeline/runtime-options.ts";
 import { sessionOptions } from "../../runtime/src/pipeline/sessions.ts";
+import { runChild } from "./child.ts";
 import { cpuSessions, decoder } from "./decode.ts";
 import { interleave, median, time } from "./stats.ts";
 import { unetFeeds } from "./unet-feeds.ts";
@@ -81,10 +78,6 @@ export async function levelCreateSweep(unetFile: string, rounds: number): Promis
   return Object.fromEntries(LEVELS.map((l) => [l, median(samples[l])])) as Record<Level, number>;
 }
 
-const run = promisify(execFile);
-const tsx = createRequire(import.meta.url).resolve("tsx");
-const child = path.join(import.meta.dirname, "decode-child.ts");
-
 /** VAE decode time per chunk size, in this process on one set of sessions, interleaved; medians. */
 export async function decodeTimeSweep(
   dir: string,
@@ -121,9 +114,8 @@ export async function decodePeakSweep(
   const samples = new Map<number, number[]>(chunks.map((c) => [c, []]));
   for (let round = 0; round < rounds; round++) {
     for (const c of chunks) {
-      const args = ["--import", tsx, child, dir, String(c), String(resolution), String(frames)];
-      const { stdout } = await run(process.execPath, args, { maxBuffer: 1 << 20 });
-      samples.get(c)!.push((JSON.parse(stdout.trim().split("\n").at(-1)!) as { peakMiB: number }).peakMiB);
+      const args = [dir, String(c), String(resolution), String(frames)];
+      samples.get(c)!.push((await runChild<{ peakMiB: number }>("decode-child.ts", args)).peakMiB);
     }
   }
   return Object.fromEntries(chunks.map((c) => [c, median(samples.get(c)!)]));
