@@ -101,7 +101,8 @@ describe("i2v-boot run", () => {
       expect.arrayContaining(["--publish", "7860:7860", "--env-file", `${dir}/etc/runtime.env`]),
     );
     expect(args).toEqual(
-      expect.arrayContaining(["--env", "HF_HOME=/models/hf", "--volume", "/mnt/i2v/hf:/models/hf"]),
+      // The runtime only reads the weights: mounted read-only.
+      expect.arrayContaining(["--env", "HF_HOME=/models/hf", "--volume", "/mnt/i2v/hf:/models/hf:ro"]),
     );
     expect(args).toEqual(expect.arrayContaining(["--env", "I2V_NOTE=a b $HOME"]));
     expect(args.at(-1)).toBe("ghcr.io/example/i2v:1.0");

@@ -186,7 +186,7 @@ run_container() {
     env_args+=(--env "$pair")
   done
   exec docker run --rm --name "$CONTAINER" --gpus all --publish "$PORT:$PORT" \
-    --env-file "$ENV_FILE" --env "HF_HOME=$CONTAINER_CACHE" --volume "$MOUNT/hf:$CONTAINER_CACHE" \
+    --env-file "$ENV_FILE" --env "HF_HOME=$CONTAINER_CACHE" --volume "$MOUNT/hf:$CONTAINER_CACHE:ro" \
     "${env_args[@]}" "$IMAGE"
 }
 

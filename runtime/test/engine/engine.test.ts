@@ -16,10 +16,10 @@ import { resolveParams } from "../../src/pipeline/params.ts";
 import { fixture, tempDir } from "../support/demo.ts";
 
 /**
- * Heavy enough that one UNet step at 192 px x 8 frames takes >= 50 ms on this 2-core CPU (measured
- * 60-70 ms when the host is quiet, more when it is busy).
+ * Heavy enough that one UNet step at 192 px x 8 frames takes >= 50 ms on this 2-core CPU (64x4 measured
+ * 45-70 ms when the host is quiet, too close to the bound; 96x4 is about twice the work).
  */
-const SIZE = { width: 64, depth: 4 };
+const SIZE = { width: 96, depth: 4 };
 
 let engine: InferenceEngine;
 let image: Buffer;

@@ -88,7 +88,8 @@ describe("service lifecycle (real process)", () => {
 
   test("SIGTERM drains: refuses new work, requeues the running job, exits 0 within the deadline", async () => {
     const service = await startService({ env: { I2V_DRAIN_TIMEOUT_S: "1" } });
-    const job = await submit(service, { ...SLOW, num_inference_steps: 150 });
+    // Far longer than the 1 s drain window, so it is still running when the drain gives up.
+    const job = await submit(service, { ...SLOW, resolution: 384, num_frames: 16, num_inference_steps: 150 });
     await waitUntil(async () => (await get(service, job.id)).status === "running");
     const started = Date.now();
     const code = await service.stop("SIGTERM");
