@@ -1,3 +1,4 @@
+import { sleep } from "../util/sleep.ts";
 import type { ApiClient } from "./api-client.ts";
 import { apiErrorFrom } from "./api-error.ts";
 import { readEvents } from "./sse.ts";
@@ -70,20 +71,4 @@ function parseJob(data: string): Job | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** setTimeout as a promise that rejects when the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

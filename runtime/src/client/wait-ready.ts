@@ -1,6 +1,6 @@
+import { sleep } from "../util/sleep.ts";
 import type { ApiClient } from "./api-client.ts";
 import { apiErrorFrom, ClientError } from "./api-error.ts";
-import { sleep } from "./follow-job.ts";
 
 /**
  * Polls GET /readyz until it answers 200, for at most `timeoutMs`. A service that is still loading

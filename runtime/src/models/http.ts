@@ -1,5 +1,6 @@
+import { sleep } from "../util/sleep.ts";
 import { httpError, userError } from "./errors.ts";
-import { backoffMs, isTransientStatus, parseRetryAfter, type RetryPolicy, sleep } from "./retry.ts";
+import { backoffMs, isTransientStatus, parseRetryAfter, type RetryPolicy } from "./retry.ts";
 
 /** What one HTTP exchange needs from the fetch around it. */
 export interface HttpContext {

@@ -39,19 +39,3 @@ export function backoffMs(policy: RetryPolicy, attempt: number, retryAfterMs?: n
 export function isTransientStatus(status: number): boolean {
   return status === 429 || status === 408 || status >= 500;
 }
-
-/** Sleeps, waking early (with the abort reason) when the signal fires. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
