@@ -15,7 +15,9 @@ export function hasTool(name: string, probeArgs: string[] = ["--version"]): bool
   }
   const required = (process.env.I2V_REQUIRE ?? "").split(",").map((s) => s.trim());
   if (!found && (required.includes(name) || required.includes("all"))) {
-    throw new Error(`${name} is required (I2V_REQUIRE=${process.env.I2V_REQUIRE}) but is not usable on this machine`);
+    throw new Error(
+      `${name} is required (I2V_REQUIRE=${process.env.I2V_REQUIRE}) but is not usable on this machine`,
+    );
   }
   return found;
 }
