@@ -19,7 +19,7 @@ const GROUPS: Array<{ file: string; title: string; subtitle: string; match: RegE
     file: "load-vs-floor.svg",
     title: "Model load with the optimized-model cache warm, against reading the files",
     subtitle: "x the file-read floor, by weight volume (lower is better; target 1.5 on the largest)",
-    match: /^model load (\(cache warm|slope)/,
+    match: /^model load \(cache warm/,
   },
   {
     file: "load-ms.svg",

@@ -92,18 +92,7 @@ export function loadFigures(measures: LoadMeasure[], rounds: number): Figure[] {
       how: how(m),
     }),
   );
-  // The slope between the smallest and largest sizes is the per-byte cost without the fixed
-  // per-session part: what a model of gigabytes would see.
-  const smallest = measures[0]!;
   figures.push(
-    figure({
-      name: `model load slope / file-read slope (cache warm), ${smallest.size.width}x${smallest.size.depth} to ${largest.size.width}x${largest.size.depth}`,
-      value: (largest.warm - smallest.warm) / (largest.floor - smallest.floor),
-      unit: "x",
-      target: null,
-      better: "lower",
-      how: `${how(largest)}; (load large - load small) / (read large - read small), medians`,
-    }),
     figure({
       // Each session starts its own intra-op thread pool; on a busy host those threads wait for
       // cores, which a one-thread load does not.
