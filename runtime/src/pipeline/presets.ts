@@ -36,7 +36,7 @@ export const PRESETS: Record<PresetName, Preset> = {
     num_inference_steps: 40,
     target_fps: 8,
     guidance_scale: 9,
-    min_gpu_gib: 12,
+    min_gpu_gib: 24,
   },
   high: {
     name: "high",
@@ -46,7 +46,7 @@ export const PRESETS: Record<PresetName, Preset> = {
     num_inference_steps: 60,
     target_fps: 12,
     guidance_scale: 9,
-    min_gpu_gib: 24,
+    min_gpu_gib: 48,
   },
   max: {
     name: "max",
@@ -56,15 +56,21 @@ export const PRESETS: Record<PresetName, Preset> = {
     num_inference_steps: 80,
     target_fps: 24,
     guidance_scale: 11,
-    min_gpu_gib: 40,
+    min_gpu_gib: 80,
   },
 };
 
-/** Hardware tiers and the presets recommended on each (GPU memory in GiB). */
+/**
+ * Hardware tiers and the presets recommended on each (GPU memory in GiB): arithmetic from an
+ * I2VGen-XL class model's fp16 sizes (docs/performance.md, "Hardware tiers"), not yet measured on a
+ * GPU. `max` fits an 80 GB card only with guidance as two batch-1 calls; admission refuses what
+ * does not fit, so a wrong tier costs a refused job, never a crash.
+ */
 export const HARDWARE_TIERS = [
   { gib: 12, presets: presetsFor(12) },
   { gib: 24, presets: presetsFor(24) },
-  { gib: 40, presets: presetsFor(40) },
+  { gib: 48, presets: presetsFor(48) },
+  { gib: 80, presets: presetsFor(80) },
 ] as const;
 
 function presetsFor(gib: number): PresetName[] {
