@@ -1,4 +1,4 @@
-import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { renderReport } from "./report.ts";
@@ -25,7 +25,7 @@ for (const file of files) {
   const started = performance.now();
   try {
     const got = await suite.run({ quick, log: (line) => console.log(`  ${line}`) });
-    figures.push(...got);
+    figures.push(...got.map((f) => ({ ...f, suite: suite.name })));
   } catch (error) {
     console.error(`  suite ${suite.name} failed: ${(error as Error).stack ?? error}`);
     process.exitCode = 1;
@@ -44,7 +44,20 @@ console.table(
 );
 const out = path.join(here, "results.json");
 await mkdir(path.dirname(out), { recursive: true });
-await writeFile(out, `${JSON.stringify(figures, null, 2)}\n`);
+// With --only, the other suites' figures from the last run are kept, so the report stays whole.
+const ran = new Set(figures.map((f) => f.suite));
+const kept = only
+  ? (await previousFigures(out)).filter((f) => f.suite && !ran.has(f.suite) && !only.includes(f.suite))
+  : [];
+await writeFile(out, `${JSON.stringify([...kept, ...figures], null, 2)}\n`);
 console.log(`wrote ${path.relative(process.cwd(), out)}`);
 // Charts and the figures table of docs/performance.md follow the results just written.
 console.log(`wrote ${(await renderReport(out)).join(", ")}`);
+
+async function previousFigures(file: string): Promise<Figure[]> {
+  try {
+    return JSON.parse(await readFile(file, "utf8")) as Figure[];
+  } catch {
+    return [];
+  }
+}

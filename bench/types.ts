@@ -9,6 +9,8 @@ export interface Figure {
   met: boolean | null;
   /** The command or setting behind the figure, so a reader can reproduce it. */
   how: string;
+  /** The suite that measured it (set by bench/index.ts). */
+  suite?: string;
 }
 
 export interface BenchOptions {

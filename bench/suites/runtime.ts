@@ -65,7 +65,7 @@ export const suite: BenchSuite = {
     for (const [n, ms] of Object.entries(threads)) {
       figures.push(
         msFigure(
-          `UNet step, intra-op threads ${n === "0" ? "0 (default: ORT's choice)" : n}`,
+          `UNet step, intra-op threads ${n === "0" ? "0 (ORT's choice, pinned)" : n}`,
           ms,
           how(stepSetting),
         ),

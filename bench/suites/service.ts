@@ -53,7 +53,6 @@ export const suite: BenchSuite = {
       I2V_CACHE_DIR: cacheDir,
       I2V_CONCURRENCY: String(concurrency),
       I2V_QUEUE_CAPACITY: "20",
-      I2V_THREADS: "0",
       // info, not warn: startService waits for the "listening on" line, which is logged at info.
       I2V_LOG_LEVEL: "info",
     });

@@ -1,3 +1,4 @@
+import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { cacheDir } from "./model-dir.ts";
@@ -21,7 +22,7 @@ const envSchema = z.object({
   I2V_PROVIDER: z.enum(["cpu", "cuda", "tensorrt"]).default("cpu"),
   I2V_PROVIDER_FALLBACK: z.enum(["none", "cpu"]).default("none"),
   I2V_VARIANT: z.enum(["fp32", "fp16"]).optional(),
-  I2V_THREADS: int(0),
+  I2V_THREADS: int(os.availableParallelism()),
   I2V_ORT_CACHE: z.enum(["on", "off"]).default("on"),
   I2V_MEMORY_MARGIN: number(0.1),
   I2V_FREE_MEMORY_MB: z.coerce.number().positive().optional(),

@@ -1,3 +1,4 @@
+import os from "node:os";
 import { z } from "zod";
 
 /**
@@ -11,8 +12,12 @@ export const runtimeOptionsSchema = z.object({
   fallback: z.enum(["none", "cpu"]).default("none"),
   /** Weights precision; default fp16 on GPU providers when the model has it, else fp32. */
   variant: z.enum(["fp32", "fp16"]).optional(),
-  /** ORT intra-op threads; 0 lets ORT use one per physical core. */
-  intraOpThreads: z.number().int().min(0).default(0),
+  /**
+   * ORT intra-op threads. Default: the cores this process may use, set explicitly; 0 leaves it to
+   * ORT, which also pins its threads to cores and measured up to 1.5x slower on a shared host
+   * (docs/performance.md).
+   */
+  intraOpThreads: z.number().int().min(0).default(os.availableParallelism()),
   graphOptimizationLevel: z.enum(["disabled", "basic", "extended", "all"]).default("all"),
   /** Folder for ORT's optimized models, so later starts skip graph optimization. Unset: no cache. */
   optimizedModelCacheDir: z.string().optional(),
