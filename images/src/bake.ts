@@ -2,11 +2,13 @@ import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
+import { loadCatalog } from "../../mirrors/src/index.ts";
 import type { BuildEntry, BuildLog } from "./build-log.ts";
 import { stageContext } from "./context.ts";
 import { DEBIAN_BASE_IMAGE, ensureDebianBase } from "./debian-base.ts";
 import type { DockerClient, ImageFacts } from "./docker-client.ts";
 import { userError } from "./errors.ts";
+import { ensureExportImage, exportMirrorChoice, loadExportPins, needsExport } from "./export/index.ts";
 import { imageLabels } from "./labels.ts";
 import {
   type MirrorChoice,
@@ -147,8 +149,21 @@ export function bakeStages(client: DockerClient): BakeStage[] {
       title: "Weights",
       async run(s) {
         s.model = await resolveModel(s.options.model, s.options.hfCacheDir);
-        if (s.model.kind === "folder" && s.options.weights === "baked")
+        if (s.model.kind !== "folder" || s.options.weights !== "baked") return;
+        if (await needsExport(s.model.dir)) {
+          // A diffusers I2VGen-XL folder: export it to ONNX once per revision (images/export).
+          const catalog = await loadCatalog(s.options.catalogFile);
+          const { pythonBase } = await loadExportPins();
+          s.weightsImage = await ensureExportImage(client, s.model, {
+            catalog,
+            mirror: await exportMirrorChoice(s.options.mirror, catalog),
+            baseRef: s.candidates?.[0] ? mirrorImageRef(pythonBase, s.candidates[0]) : pythonBase,
+            workDir: s.cacheDir,
+            ...(s.options.log ? { log: s.options.log } : {}),
+          });
+        } else {
           s.weightsImage = await ensureWeightsImage(client, s.model, s.cacheDir);
+        }
       },
     },
     {
