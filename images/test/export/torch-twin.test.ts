@@ -39,6 +39,11 @@ function torchPython(): string | undefined {
 }
 
 const python = torchPython();
+const required = (process.env.I2V_REQUIRE ?? "").split(",");
+if (!python && (required.includes("all") || required.includes("torch")))
+  throw new Error(
+    "python3 with torch and onnx is required (I2V_REQUIRE); apt install python3-torch python3-onnx",
+  );
 if (!python)
   console.warn(
     "torch-twin: skipped, no python3 with torch and onnx (apt install python3-torch python3-onnx)",
