@@ -52,7 +52,7 @@ await runCli(async () => {
         ...(opts.resolution !== undefined ? { resolution: opts.resolution } : {}),
         ...(opts.scheduler !== undefined ? { scheduler: opts.scheduler } : {}),
       },
-      { negative_prompt: "", scheduler: "ddim" },
+      info.defaults,
     );
     const image = await readImage(opts.image);
     const out = path.resolve(opts.out);

@@ -2,7 +2,7 @@ import { I2vError } from "../errors.ts";
 import { MemorySink } from "./frame-sink.ts";
 import { generate } from "./generate.ts";
 import { type LoadedManifest, loadManifest } from "./manifest.ts";
-import type { GenerateParams } from "./params.ts";
+import type { GenerateParams, ModelDefaults } from "./params.ts";
 import { chooseProvider } from "./providers.ts";
 import { type RuntimeOptions, type RuntimeOptionsInput, runtimeOptionsSchema } from "./runtime-options.ts";
 import { ModelSessions } from "./sessions.ts";
@@ -17,6 +17,8 @@ export interface ModelInfo {
   providerWarning?: string;
   loadMs: number;
   warmupMs: number;
+  /** The manifest's defaults, for clients that resolve parameters outside the worker (the CLI). */
+  defaults: ModelDefaults;
 }
 
 /**
@@ -55,6 +57,10 @@ export class LoadedModel {
       ...(provider.warning ? { providerWarning: provider.warning } : {}),
       loadMs,
       warmupMs: 0,
+      defaults: {
+        negative_prompt: loaded.manifest.defaults.negative_prompt,
+        scheduler: loaded.manifest.scheduler.default,
+      },
     });
     model.info.warmupMs = await model.warmup();
     return model;
