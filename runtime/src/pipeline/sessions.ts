@@ -107,6 +107,10 @@ export function sessionOptions(
     graphOptimizationLevel: options.graphOptimizationLevel,
     ...(options.intraOpThreads > 0 ? { intraOpNumThreads: options.intraOpThreads } : {}),
     enableCpuMemArena: true,
+    // ORT's pool threads busy-wait for work by default; while a model loads, the idle pools of the
+    // sessions already created spin on the cores the next session needs. Off: the warm load went
+    // from 2.4-2.8 to 0.79 of the file-read floor, with the same UNet step (docs/performance.md).
+    extra: { session: { intra_op: { allow_spinning: "0" } } },
     enableMemPattern: true,
     logSeverityLevel: 3,
   };
