@@ -119,7 +119,8 @@ function stack(svgs: string[]): string {
     width = Math.max(width, w);
     return part;
   });
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" font-family="sans-serif" font-size="12">\n${parts.join("\n")}\n</svg>\n`;
+  const titles = svgs.map((svg) => /<title>([^<]*)<\/title>/.exec(svg)?.[1] ?? "").join("; ");
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" font-family="sans-serif" font-size="12" role="img">\n<title>${titles}</title>\n${parts.join("\n")}\n</svg>\n`;
 }
 
 function table(figures: Figure[]): string {

@@ -40,7 +40,9 @@ export function barChart(chart: BarChart): string {
   const max = chart.max ?? Math.max(...chart.bars.map((b) => b.value), chart.reference?.value ?? 0) * 1.05;
   const x = (v: number) => labelWidth + (plot * Math.max(0, Math.min(v, max))) / (max || 1);
   const lines = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12" role="img">`,
+    // A title for screen readers and hover text.
+    `<title>${escapeXml(`${chart.title}: ${chart.subtitle}`)}</title>`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     `<text x="8" y="20" font-size="15" font-weight="bold">${escapeXml(chart.title)}</text>`,
     `<text x="8" y="38" fill="#555555">${escapeXml(chart.subtitle)}</text>`,

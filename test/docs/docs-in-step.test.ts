@@ -9,13 +9,23 @@ const docs = (name: string) => readFileSync(path.resolve(import.meta.dirname, ".
 describe("docs stay in step with the code", () => {
   test("docs/api.md's error table is the error registry: same codes, statuses and hints", () => {
     const section = docs("api.md").split("## Errors")[1] ?? "";
-    const rows = [...section.matchAll(/^\| `(\w+)` \| (\d+) \| (.+) \|$/gm)].map((m) => ({ code: m[1], status: Number(m[2]), hint: m[3] }));
-    const registry = Object.entries(ERROR_CODES).map(([code, e]) => ({ code, status: e.status, hint: e.hint }));
+    const rows = [...section.matchAll(/^\| `(\w+)` \| (\d+) \| (.+) \|$/gm)].map((m) => ({
+      code: m[1],
+      status: Number(m[2]),
+      hint: m[3],
+    }));
+    const registry = Object.entries(ERROR_CODES).map(([code, e]) => ({
+      code,
+      status: e.status,
+      hint: e.hint,
+    }));
     expect(rows).toEqual(registry);
   });
 
   test("docs/configuration.md documents every environment variable the service reads", () => {
-    const documented = new Set([...docs("configuration.md").matchAll(/^\| `([A-Z0-9_]+)`/gm)].map((m) => m[1]));
+    const documented = new Set(
+      [...docs("configuration.md").matchAll(/^\| `([A-Z0-9_]+)`/gm)].map((m) => m[1]),
+    );
     expect(SERVICE_ENV_VARS.filter((name) => !documented.has(name))).toEqual([]);
   });
 });

@@ -101,7 +101,9 @@ export function demoManifest(size: DemoSize): Manifest {
     // Peak RSS over the job's start, measured here for the 8x1 size (quick 189 MiB at 0.52
     // megapixel-frames, standard 1037 at 4.19, high 3195 at 14.2: about 70 + 231 per MPF), rounded
     // up; the conv stack adds its activations (width x depth channels at 1/16 of the pixels, CFG x2).
-    memory: { fp32: { fixed_mb: 100, per_megapixel_frame_mb: 240 + Math.ceil((size.width * size.depth) / 2) } },
+    memory: {
+      fp32: { fixed_mb: 100, per_megapixel_frame_mb: 240 + Math.ceil((size.width * size.depth) / 2) },
+    },
   };
 }
 

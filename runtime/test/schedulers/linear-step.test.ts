@@ -10,7 +10,11 @@ function applyLinear(c: LinearStep, sample: Float32Array, output: Float32Array, 
     const s = sample[i] as number;
     const m = output[i] as number;
     x0[i] = Math.min(Math.max(c.x0Sample * s + c.x0Output * m, -c.clip), c.clip);
-    next[i] = c.prevX0 * (x0[i] as number) + c.prevSample * s + c.prevOutput * m + c.prevHistory * (history[i] as number);
+    next[i] =
+      c.prevX0 * (x0[i] as number) +
+      c.prevSample * s +
+      c.prevOutput * m +
+      c.prevHistory * (history[i] as number);
   }
   return { next, x0 };
 }
@@ -20,7 +24,11 @@ const CONFIGS: Array<[SchedulerKind, Record<string, unknown>, number]> = [
   ["ddim", { prediction_type: "v_prediction", clip_sample: true }, 25],
   ["ddim", { prediction_type: "sample", set_alpha_to_one: false }, 7],
   ["dpmpp-2m", {}, 10],
-  ["dpmpp-2m", { prediction_type: "v_prediction", timestep_spacing: "trailing", rescale_betas_zero_snr: true }, 30],
+  [
+    "dpmpp-2m",
+    { prediction_type: "v_prediction", timestep_spacing: "trailing", rescale_betas_zero_snr: true },
+    30,
+  ],
   ["dpmpp-2m", { lower_order_final: false, final_sigmas_type: "sigma_min" }, 20],
 ];
 
@@ -38,7 +46,8 @@ describe("linearStep (the in-graph form of a step)", () => {
       history = x0;
     });
     let worst = 0;
-    for (let i = 0; i < sample.length; i++) worst = Math.max(worst, Math.abs((sample[i] as number) - (expected[i] as number)));
+    for (let i = 0; i < sample.length; i++)
+      worst = Math.max(worst, Math.abs((sample[i] as number) - (expected[i] as number)));
     expect(worst).toBeLessThan(1e-5);
   });
 
