@@ -1,6 +1,7 @@
-import { access, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { I2vError } from "../errors.ts";
+import { exists } from "../util/exists.ts";
 import {
   COMPONENT_ROLES,
   type ComponentName,
@@ -73,13 +74,4 @@ export function manifestError(dir: string, problems: string[]): I2vError {
     `The model in ${dir} is not valid:\n  - ${problems.join("\n  - ")}`,
     { problems },
   );
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
 }

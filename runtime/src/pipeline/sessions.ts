@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
-import { access, mkdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
 import { I2vError } from "../errors.ts";
+import { exists } from "../util/exists.ts";
 import { framesToRgbGraph } from "./helper-graphs.ts";
 import { COMPONENT_ROLES, type ComponentName, type LoadedManifest, manifestError } from "./manifest.ts";
 import type { ProviderChoice } from "./providers.ts";
@@ -175,13 +176,4 @@ async function optimizedModelPath(
     options.optimizedModelCacheDir as string,
     `${path.basename(path.dirname(model))}-${key}.onnx`,
   );
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
 }
