@@ -1,8 +1,8 @@
 import { Command, Option } from "commander";
-import { type CacheCheck, fetchWithProgress, MIRRORS, ModelFetchError } from "../runtime/src/models/index.ts";
+import { type CacheCheck, fetchWithProgress, MIRRORS, ModelFetchError } from "../runtime/src/weights/index.ts";
 import { plainProgress, runCli } from "./lib/cli.ts";
 
-// `npm run fetch-model -- REF...`: argument parsing and printing only; the work is in runtime/src/models.
+// `npm run fetch-model -- REF...`: argument parsing and printing only; the work is in runtime/src/weights.
 const program = new Command("fetch-model")
   .description("download model weights into the Hugging Face cache, verified against a lock file")
   .argument("<ref...>", "ORG/NAME[@REVISION] (branch, tag or commit)")

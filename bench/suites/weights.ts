@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { fetchModel } from "../../runtime/src/models/index.ts";
+import { fetchModel } from "../../runtime/src/weights/index.ts";
 import { type BenchSuite, figure } from "../types.ts";
 
 // Weights fetch against the loopback Hub of the tests, run in its own process with the link
@@ -12,7 +12,7 @@ import { type BenchSuite, figure } from "../types.ts";
 // Throughput is compared with that link, and with bare GETs on it, in the same run; the cached
 // re-runs read the same cache right after.
 const MiB = 1024 * 1024;
-const serveScript = path.resolve(import.meta.dirname, "../../runtime/test/models/support/serve.ts");
+const serveScript = path.resolve(import.meta.dirname, "../../runtime/test/weights/support/serve.ts");
 
 interface Served {
   url: string;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { copyFile, link, mkdir, mkdtemp, readdir, realpath, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { resolveModelRef } from "../../runtime/src/models/index.ts";
+import { resolveModelRef } from "../../runtime/src/weights/index.ts";
 import type { DockerClient } from "./docker-client.ts";
 
 /** The model a bake serves: the built-in demo, or a folder of weights with a content digest. */

@@ -119,7 +119,7 @@ describe("rendered user-data", () => {
   it("fetches weights inside the image with the cache on the fast disk, unless they are baked", () => {
     const fetch = renderBootScript(variants["ebs, fetched weights through a mirror"] as BootSpec);
     expect(fetch).toContain("WEIGHTS='ali-vilab/i2vgen-xl@main'");
-    expect(fetch).toContain('args=(node /app/runtime/dist/models/main.js "$WEIGHTS")');
+    expect(fetch).toContain('args=(node /app/runtime/dist/weights/main.js "$WEIGHTS")');
     expect(fetch).toContain('--volume "$MOUNT/hf:$CONTAINER_CACHE"');
   });
 

@@ -152,7 +152,7 @@ fetch_weights() {
     return 0
   fi
   # The image has node and the compiled runtime only (no npm scripts, no tsx).
-  local -a args=(node /app/runtime/dist/models/main.js "$WEIGHTS")
+  local -a args=(node /app/runtime/dist/weights/main.js "$WEIGHTS")
   if [ -n "$MIRROR" ]; then
     args+=(--mirror "$MIRROR")
   fi

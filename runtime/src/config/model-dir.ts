@@ -2,7 +2,7 @@ import os from "node:os";
 import path from "node:path";
 import { ensureDemoModel } from "../demo-model/build.ts";
 import { DEFAULT_DEMO_SIZE, type DemoSize } from "../demo-model/constants.ts";
-import { resolveModelRef } from "../models/index.ts";
+import { resolveModelRef } from "../weights/index.ts";
 
 /** Where the toolkit keeps what it builds (demo model, ORT's optimized graphs): I2V_CACHE_DIR or ~/.cache/i2v-deploy. */
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {

@@ -1,7 +1,7 @@
 import { readFile, readlink, realpath as realpathOf } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { fetchModel, readLock, resolveModelRef } from "../../src/models/index.ts";
+import { fetchModel, readLock, resolveModelRef } from "../../src/weights/index.ts";
 import { type FakeHub, startFakeHub } from "./support/fake-hub.ts";
 import { demoRepo } from "./support/fixtures.ts";
 import { expectExactCache, fastRetry, recorder, tempDir } from "./support/helpers.ts";

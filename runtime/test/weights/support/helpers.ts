@@ -2,7 +2,7 @@ import { lstat, mkdtemp, readdir, readFile, readlink, rm } from "node:fs/promise
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "vitest";
-import type { FetchEvent } from "../../../src/models/index.ts";
+import type { FetchEvent } from "../../../src/weights/index.ts";
 import type { FakeRepo } from "./fixtures.ts";
 
 /** A fresh temporary folder; removed by the returned function. */

@@ -81,9 +81,9 @@ describe("the fetch-model command lines", () => {
       "--include",
       "*.json",
     ];
-    const r = await cli("runtime/src/models/main.ts", args, { HF_TOKEN: "hf_granted" });
+    const r = await cli("runtime/src/weights/main.ts", args, { HF_TOKEN: "hf_granted" });
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/fetched acme\/gated@\w+: 2 files/);
-    expect((await cli("runtime/src/models/main.ts", [])).code).toBe(1);
+    expect((await cli("runtime/src/weights/main.ts", [])).code).toBe(1);
   });
 });

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fetchModel, readLock, writeLock } from "../../src/models/index.ts";
+import { fetchModel, readLock, writeLock } from "../../src/weights/index.ts";
 import { type FakeHub, startFakeHub } from "./support/fake-hub.ts";
 import { demoRepo } from "./support/fixtures.ts";
 import { fastRetry, listTree, tempDir } from "./support/helpers.ts";

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { downloadFileToCacheDir, scanCacheDir, snapshotDownload } from "@huggingface/hub";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fetchModel } from "../../src/models/index.ts";
+import { fetchModel } from "../../src/weights/index.ts";
 import { type FakeHub, startFakeHub } from "./support/fake-hub.ts";
 import { demoRepo } from "./support/fixtures.ts";
 import { expectExactCache, fastRetry, tempDir } from "./support/helpers.ts";

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fetchModel, readLock } from "../../src/models/index.ts";
+import { fetchModel, readLock } from "../../src/weights/index.ts";
 import { startFakeModelScope } from "./support/fake-modelscope.ts";
 import { demoRepo } from "./support/fixtures.ts";
 import { fastRetry, listTree, tempDir } from "./support/helpers.ts";

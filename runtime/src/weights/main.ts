@@ -5,7 +5,7 @@ import { fetchWithProgress } from "./run-fetch.ts";
 
 /**
  * The fetch command inside the image, where only the runtime and its dependencies exist (no tsx,
- * no commander): `node dist/models/main.js REF... [options]`, the same options as
+ * no commander): `node dist/weights/main.js REF... [options]`, the same options as
  * `npm run fetch-model` (see docs/weights.md). Exit 1 for errors with a hint, 2 for bugs.
  */
 async function main(): Promise<void> {

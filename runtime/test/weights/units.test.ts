@@ -1,16 +1,16 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkFreeSpace } from "../../src/models/disk.ts";
-import { globToRegExp, selectPaths } from "../../src/models/glob.ts";
+import { checkFreeSpace } from "../../src/weights/disk.ts";
+import { globToRegExp, selectPaths } from "../../src/weights/glob.ts";
 import {
   defaultCacheDir,
   parseModelRef,
   resolveEndpoint,
   resolveModelRef,
   resolveToken,
-} from "../../src/models/index.ts";
-import { backoffMs, DEFAULT_RETRY, parseRetryAfter } from "../../src/models/retry.ts";
+} from "../../src/weights/index.ts";
+import { backoffMs, DEFAULT_RETRY, parseRetryAfter } from "../../src/weights/retry.ts";
 import { tempDir } from "./support/helpers.ts";
 
 describe("model references", () => {

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { fetchModel } from "../../src/models/index.ts";
+import { fetchModel } from "../../src/weights/index.ts";
 import { CHUNK } from "./support/body.ts";
 import { type FakeHub, startFakeHub } from "./support/fake-hub.ts";
 import { demoRepo } from "./support/fixtures.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createProgressRenderer, type FetchModelResult } from "../../src/models/index.ts";
-import { formatBytes } from "../../src/models/progress.ts";
+import { createProgressRenderer, type FetchModelResult } from "../../src/weights/index.ts";
+import { formatBytes } from "../../src/weights/progress.ts";
 
 const result: FetchModelResult = {
   repo: "acme/m",
