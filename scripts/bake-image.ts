@@ -5,6 +5,7 @@ import { Listr, PRESET_TIMER } from "listr2";
 import { type BakeState, bakeStages, timed } from "../images/src/bake.ts";
 import { dockerClient } from "../images/src/docker-client.ts";
 import { formatSummary } from "../images/src/summary.ts";
+import { deadline } from "../runtime/src/util/deadline.ts";
 import { plainProgress, runCli } from "./lib/cli.ts";
 
 const program = new Command("bake-image")
@@ -58,7 +59,7 @@ await runCli(async () => {
       contextOut: o.contextOut,
       caFile: o.caFile,
       skipRuntimeBuild: o.skipRuntimeBuild,
-      signal: AbortSignal.timeout(o.timeout * 60_000),
+      signal: deadline(o.timeout * 60_000, undefined, { unref: true }).signal,
       // Docker's own step lines, so a long step shows what it is doing.
       onEntry: plain
         ? (e) => e.stream?.startsWith("Step ") && console.log(`  ${e.stream.trim()}`)

@@ -5,7 +5,9 @@ import { type BakeOptions, bake } from "../../images/src/bake.ts";
 import { changeCode, stageBenchApp } from "../../images/src/bench-app.ts";
 import { DEBIAN_BASE_IMAGE, ensureDebianBase } from "../../images/src/debian-base.ts";
 import { dockerClient } from "../../images/src/docker-client.ts";
-import { runContainer, waitReady } from "../../images/src/run-container.ts";
+import { runContainer } from "../../images/src/run-container.ts";
+import { ApiClient } from "../../runtime/src/client/api-client.ts";
+import { waitReady } from "../../runtime/src/client/wait-ready.ts";
 import { type BenchSuite, figure } from "../types.ts";
 
 // Cold bake, code-only rebuild and image size, on the debian-local recipe (the production recipe's
@@ -65,7 +67,7 @@ export const suite: BenchSuite = {
 
       const box = await runContainer(docker, tag);
       try {
-        log(`container ready: ${(await waitReady(`${box.url}/readyz`, 300_000)).slice(0, 120)}`);
+        log(`container ready: ${(await waitReady(new ApiClient(box.url), 300_000)).slice(0, 120)}`);
       } finally {
         await box.stop();
       }

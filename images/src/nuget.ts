@@ -5,6 +5,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import AdmZip from "adm-zip";
+import { deadline } from "../../runtime/src/util/deadline.ts";
 import { userError } from "./errors.ts";
 
 /** The NuGet package onnxruntime-node's own installer takes its linux-x64 CUDA providers from. */
@@ -36,7 +37,9 @@ function resource(index: ServiceIndex, type: string): string | undefined {
 }
 
 async function get(url: string, timeoutMs: number): Promise<Response> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "follow" });
+  // Left to run over the body the caller reads (unref'd: the socket keeps the process alive).
+  const { signal } = deadline(timeoutMs, undefined, { unref: true });
+  const response = await fetch(url, { signal, redirect: "follow" });
   if (!response.ok) throw new Error(`GET ${url}: HTTP ${response.status}`);
   return response;
 }

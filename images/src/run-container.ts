@@ -1,5 +1,4 @@
 import { Writable } from "node:stream";
-import { setTimeout as sleep } from "node:timers/promises";
 import type Dockerode from "dockerode";
 
 /** A started container with its published port; `stop` removes it. */
@@ -55,30 +54,6 @@ export async function runContainer(
       await container.remove({ force: true }).catch(() => {});
     },
   };
-}
-
-/** Polls `url` until it answers 2xx or the deadline passes; returns the last body. */
-export async function waitReady(url: string, timeoutMs = 120_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "no answer";
-  while (Date.now() < deadline) {
-    // A ref'd timer, not AbortSignal.timeout (whose timer is unref'd): with Docker's port proxy
-    // accepting before the app listens, a pending fetch alone did not keep Node's event loop alive.
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(new Error("no answer within 5 s")), 5_000);
-    try {
-      const res = await fetch(url, { signal: abort.signal });
-      const body = await res.text();
-      if (res.ok) return body;
-      last = `HTTP ${res.status}: ${body.slice(0, 200)}`;
-    } catch (error) {
-      last = (error as Error).message;
-    } finally {
-      clearTimeout(timer);
-    }
-    await sleep(500);
-  }
-  throw new Error(`${url} not ready after ${timeoutMs} ms (last: ${last})`);
 }
 
 /** Runs `cmd` in a throwaway container of `image`; resolves to its exit code and combined output. */

@@ -1,6 +1,8 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import type Dockerode from "dockerode";
+import { ApiClient } from "../../runtime/src/client/api-client.ts";
+import { ClientError } from "../../runtime/src/client/api-error.ts";
 import { runSmoke, type SmokeReport } from "../../runtime/src/client/smoke.ts";
+import { waitReady } from "../../runtime/src/client/wait-ready.ts";
 import { type BakeState, bake } from "./bake.ts";
 import { dockerClient } from "./docker-client.ts";
 import { type RunningContainer, runContainer } from "./run-container.ts";
@@ -106,10 +108,8 @@ async function waitUntilReady(
   box: RunningContainer,
   options: UpLocalOptions,
 ): Promise<void> {
-  const deadline = Date.now() + options.readyTimeoutS * 1000;
-  const token = options.env?.I2V_TOKEN;
-  let last = "no answer";
-  while (Date.now() < deadline) {
+  const client = new ApiClient(box.url, options.env?.I2V_TOKEN);
+  const stillRunning = async () => {
     const state = (await docker.getContainer(box.id).inspect()).State;
     if (!state.Running) {
       throw new UpLocalError(
@@ -117,26 +117,16 @@ async function waitUntilReady(
         "Check the model (I2V_MODEL) and the runtime's configuration in the logs below.",
       );
     }
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), 5000);
-    try {
-      const response = await fetch(`${box.url}/readyz`, {
-        signal: abort.signal,
-        ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
-      });
-      if (response.ok) return;
-      last = `HTTP ${response.status}`;
-    } catch (error) {
-      last = (error as Error).message;
-    } finally {
-      clearTimeout(timer);
-    }
-    await sleep(500);
+  };
+  try {
+    await waitReady(client, options.readyTimeoutS * 1000, undefined, 500, { beforePoll: stillRunning });
+  } catch (error) {
+    if (!(error instanceof ClientError && error.code === "not_ready")) throw error;
+    throw new UpLocalError(
+      `The runtime was not ready after ${options.readyTimeoutS} s (${error.message}).`,
+      "Raise --ready-timeout for a large model, or read the logs below for the cause.",
+    );
   }
-  throw new UpLocalError(
-    `The runtime was not ready after ${options.readyTimeoutS} s (last answer: ${last}).`,
-    "Raise --ready-timeout for a large model, or read the logs below for the cause.",
-  );
 }
 
 function tail(text: string, lines: number): string {

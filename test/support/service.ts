@@ -2,6 +2,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { ApiClient } from "../../runtime/src/client/api-client.ts";
+import { ClientError } from "../../runtime/src/client/api-error.ts";
+import { waitReady as waitForReady } from "../../runtime/src/client/wait-ready.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
@@ -80,15 +83,13 @@ export async function startService(options: ServiceOptions = {}): Promise<TestSe
 
 /** Polls /readyz until the model is loaded (or the process dies). */
 export async function waitReady(service: TestService, timeoutMs = 60_000, token?: string): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
+  const exited = () => {
     if (service.process.exitCode !== null) throw new Error(`service exited:\n${service.output()}`);
-    const response = await fetch(
-      `${service.url}/readyz`,
-      token ? { headers: { authorization: `Bearer ${token}` } } : {},
-    ).catch(() => undefined);
-    if (response?.status === 200) return;
-    await new Promise((r) => setTimeout(r, 100));
+  };
+  try {
+    await waitForReady(new ApiClient(service.url, token), timeoutMs, undefined, 100, { beforePoll: exited });
+  } catch (error) {
+    if (!(error instanceof ClientError && error.code === "not_ready")) throw error;
+    throw new Error(`service not ready after ${timeoutMs} ms:\n${service.output()}`);
   }
-  throw new Error(`service not ready after ${timeoutMs} ms:\n${service.output()}`);
 }

@@ -3,10 +3,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import Dockerode from "dockerode";
 import { afterAll, describe, expect, it } from "vitest";
+import { ApiClient } from "../../../runtime/src/client/api-client.ts";
+import { waitReady } from "../../../runtime/src/client/wait-ready.ts";
 import { hasDocker } from "../../../test/support/tools.ts";
 import { bake } from "../../src/bake.ts";
 import { dockerClient } from "../../src/docker-client.ts";
-import { execInImage, runContainer, waitReady } from "../../src/run-container.ts";
+import { execInImage, runContainer } from "../../src/run-container.ts";
 import { debianBase } from "../support/debian-base.ts";
 
 const run = promisify(execFile);
@@ -60,9 +62,9 @@ describe.skipIf(!hasDocker() || !runtimeReady)(
       expect(look.output.trim().split(/\s+/).at(-1)).toBe("10001");
       const box = await runContainer(docker, tag, { env: { I2V_MODEL: "demo" } });
       try {
-        await waitReady(`${box.url}/livez`, 120_000);
+        await waitReady(new ApiClient(box.url), 120_000, undefined, 500, { path: "/livez" });
         // The demo model is built at first start, so readiness may take a while on 2 cores.
-        await waitReady(`${box.url}/readyz`, 300_000);
+        await waitReady(new ApiClient(box.url), 300_000);
         if (rootScripts.smoke) {
           // SMOKE: the runtime service's own end-to-end check: one real generation, verified.
           await run("npm", ["run", "smoke", "--", "--url", box.url], { timeout: 600_000 });

@@ -5,13 +5,15 @@ import path from "node:path";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
+import { ApiClient } from "../../../runtime/src/client/api-client.ts";
+import { waitReady } from "../../../runtime/src/client/wait-ready.ts";
 import { hasDocker } from "../../../test/support/tools.ts";
 import { type BakeOptions, bake } from "../../src/bake.ts";
 import { BuildStepError } from "../../src/build-log.ts";
 import { hostDebianMirror } from "../../src/debian-base.ts";
 import { dockerClient } from "../../src/docker-client.ts";
 import { exportImage, loadArchive, manifestPath } from "../../src/offline.ts";
-import { execInImage, runContainer, waitReady } from "../../src/run-container.ts";
+import { execInImage, runContainer } from "../../src/run-container.ts";
 import { debianBase } from "../support/debian-base.ts";
 import { fixtureApp, writeMain } from "../support/fixture-app.ts";
 import { fakeNupkg, feed, listen, VERSION } from "../support/nuget-feed.ts";
@@ -65,7 +67,7 @@ describe.skipIf(!hasDocker())("bake on the Debian base (real Docker engine)", ()
     expect(state.image?.labels["ai.i2v.model.ref"]).toBe("demo");
     const box = await runContainer(docker, tag);
     try {
-      const body = JSON.parse(await waitReady(`${box.url}/readyz`, 60_000));
+      const body = JSON.parse(await waitReady(new ApiClient(box.url), 60_000));
       expect(body.marker).toBe("v1");
       expect(body.uid).toBe(10001);
       expect(body.model).toBe("demo");
@@ -107,7 +109,7 @@ describe.skipIf(!hasDocker())("bake on the Debian base (real Docker engine)", ()
       expect((await client.inspect(tag))?.id).toBe(manifest.imageId);
       const box = await runContainer(docker, tag);
       try {
-        expect(JSON.parse(await waitReady(`${box.url}/readyz`, 60_000)).marker).toBe(`v2-${run}`);
+        expect(JSON.parse(await waitReady(new ApiClient(box.url), 60_000)).marker).toBe(`v2-${run}`);
       } finally {
         await box.stop();
       }

@@ -1,4 +1,4 @@
-import { deadline } from "../deadline.ts";
+import { deadline } from "../../../runtime/src/util/deadline.ts";
 import { ChecksumMismatchError, HttpStatusError, isMirrorFault, MirrorsExhaustedError } from "./errors.ts";
 
 /** One try on one mirror, as reported to `onAttempt` and in the result. */

@@ -1,6 +1,6 @@
 import pLimit, { type LimitFunction } from "p-limit";
+import { deadline } from "../../../runtime/src/util/deadline.ts";
 import type { Ecosystem } from "../catalog/schema.ts";
-import { deadline } from "../deadline.ts";
 import { USER_AGENT } from "./user-agent.ts";
 
 /** One thing to measure: a mirror's probe object for one ecosystem. */

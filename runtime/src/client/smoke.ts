@@ -6,6 +6,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
+import { deadline } from "../util/deadline.ts";
 import { sleep } from "../util/sleep.ts";
 import { ApiClient } from "./api-client.ts";
 import { apiErrorFrom, ClientError } from "./api-error.ts";
@@ -76,13 +77,12 @@ export class SmokeError extends ClientError {
 export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
   const log = options.log ?? (() => {});
   const timeoutMs = (options.timeoutS ?? 600) * 1000;
-  const signal = AbortSignal.any([
-    AbortSignal.timeout(timeoutMs),
-    ...(options.signal ? [options.signal] : []),
-  ]);
   const client = new ApiClient(options.url, options.token);
   const imagePath = options.image ?? DEFAULT_SMOKE_IMAGE;
   const image = await readImage(imagePath);
+  // Created after the last step that can throw outside the try, so the finally always disposes it.
+  const overall = deadline(timeoutMs, options.signal);
+  const signal = overall.signal;
   const started = performance.now();
   const mark = (() => {
     let last = started;
@@ -174,6 +174,8 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
       );
     }
     throw error;
+  } finally {
+    overall.dispose();
   }
 }
 

@@ -1,4 +1,5 @@
 import { open, rename, rm, stat } from "node:fs/promises";
+import { deadline } from "../util/deadline.ts";
 import { ModelFetchError, userError } from "./errors.ts";
 import { feedFile, startDigest } from "./hash.ts";
 import { type HttpContext, isNetworkError, waitForRetry } from "./http.ts";
@@ -47,24 +48,12 @@ export async function downloadBlob(d: BlobDownload): Promise<number> {
     const hash = startDigest(file.digest.kind, file.size);
     await feedFile(hash, partial, offset);
     let got = 0;
-    // One controller per attempt, fed by the caller's signal and by the stall timer; the listener
-    // is removed after the attempt so retries do not pile listeners onto the caller's signal.
-    const local = new AbortController();
-    const signal = local.signal;
-    let stalled = false;
-    const onAbort = () => local.abort(ctx.signal?.reason);
-    ctx.signal?.addEventListener("abort", onAbort, { once: true });
-    let timer: NodeJS.Timeout | undefined;
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        stalled = true;
-        local.abort(new Error("stalled"));
-      }, d.stallTimeoutMs ?? 60_000);
-    };
+    // One stall deadline per attempt, fed by the caller's signal and restarted by every chunk; it
+    // is disposed after the attempt so retries do not pile listeners onto the caller's signal.
+    const stall = deadline(d.stallTimeoutMs ?? 60_000, ctx.signal, { reason: () => new Error("stalled") });
+    const signal = stall.signal;
     try {
       if (offset < file.size) {
-        arm();
         const res = await openRange(d.url, file, offset, { commit: d.commit }, ctx, signal);
         if (res.status === 416 || !rangeStartsAt(res, offset)) {
           // The server ignored or refused our range: start this file over rather than guess.
@@ -77,7 +66,7 @@ export async function downloadBlob(d: BlobDownload): Promise<number> {
         const out = await open(partial, offset === 0 ? "w" : "a");
         try {
           for await (const chunk of readBody(res.body as ReadableStream<Uint8Array>, signal)) {
-            arm();
+            stall.restart();
             if (offset + got + chunk.length > file.size)
               throw new UpstreamChangedError("longer than expected");
             hash.update(chunk);
@@ -113,12 +102,11 @@ export async function downloadBlob(d: BlobDownload): Promise<number> {
         await waitForRetry(ctx, failures++, { ...error, reason: `HTTP ${error.status} for ${file.path}` });
         continue;
       }
-      if (!isNetworkError(error) && !stalled) throw error;
+      if (!isNetworkError(error) && !stall.expired) throw error;
       await waitForRetry(ctx, failures++, { url: d.url, reason: `connection lost on ${file.path}` });
       continue;
     } finally {
-      clearTimeout(timer);
-      ctx.signal?.removeEventListener("abort", onAbort);
+      stall.dispose();
     }
     received += got;
     if (offset + got < file.size) {

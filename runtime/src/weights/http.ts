@@ -1,3 +1,4 @@
+import { deadline } from "../util/deadline.ts";
 import { sleep } from "../util/sleep.ts";
 import { httpError, userError } from "./errors.ts";
 import { backoffMs, isTransientStatus, parseRetryAfter, type RetryPolicy } from "./retry.ts";
@@ -71,12 +72,11 @@ export function metadataFetch(ctx: HttpContext): typeof fetch {
     for (let attempt = 0; ; attempt++) {
       let res: Response;
       try {
-        // A metadata answer is small: one that takes longer than the stall timeout is hung.
-        const timeout = AbortSignal.timeout(ctx.stallTimeoutMs ?? 60_000);
-        res = await fetch(input, {
-          ...init,
-          signal: ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout,
-        });
+        // A metadata answer is small: one that takes longer than the stall timeout is hung. The
+        // deadline also covers the body the client library reads later, so it is left to run
+        // (unref'd: the socket keeps the process alive while the body is read).
+        const { signal } = deadline(ctx.stallTimeoutMs ?? 60_000, ctx.signal, { unref: true });
+        res = await fetch(input, { ...init, signal });
       } catch (error) {
         if (ctx.signal?.aborted || !isNetworkError(error)) throw error;
         await waitForRetry(ctx, attempt, { url, reason: `connection failed: ${(error as Error).message}` });

@@ -1,3 +1,5 @@
+import { deadline } from "../util/deadline.ts";
+
 /**
  * Runs `work` over `items` with at most `limit` in flight, in order of start. The first failure
  * aborts the shared signal so the other transfers stop early, then is rethrown.
@@ -8,8 +10,8 @@ export async function forEachBounded<T>(
   work: (item: T, signal: AbortSignal) => Promise<void>,
   outer?: AbortSignal,
 ): Promise<void> {
-  const stop = new AbortController();
-  const signal = outer ? AbortSignal.any([outer, stop.signal]) : stop.signal;
+  const stop = deadline(undefined, outer);
+  const signal = stop.signal;
   let next = 0;
   let firstError: unknown;
   const lane = async () => {
@@ -23,7 +25,9 @@ export async function forEachBounded<T>(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane)).finally(
+    stop.dispose,
+  );
   if (firstError !== undefined) throw firstError;
   outer?.throwIfAborted();
 }
