@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
-import { loadCatalog } from "../../mirrors/src/index.ts";
+import { loadCatalog, MirrorsExhaustedError, withMirrorFailover } from "../../mirrors/src/index.ts";
 import type { BuildEntry, BuildLog } from "./build-log.ts";
 import { stageContext } from "./context.ts";
 import { DEBIAN_BASE_IMAGE, ensureDebianBase } from "./debian-base.ts";
@@ -10,12 +10,7 @@ import type { DockerClient, ImageFacts } from "./docker-client.ts";
 import { userError } from "./errors.ts";
 import { ensureExportImage, exportMirrorChoice, loadExportPins, needsExport } from "./export/index.ts";
 import { imageLabels } from "./labels.ts";
-import {
-  type MirrorChoice,
-  mirrorCandidates,
-  mirrorImageRef,
-  withMirrorFailover,
-} from "./mirrors-adapter.ts";
+import { isBakeMirrorFault, type MirrorChoice, mirrorCandidates, mirrorImageRef } from "./mirrors-adapter.ts";
 import { ensureToolchainImage, unpackNpmPackage } from "./node-dist.ts";
 import { fetchOrtGpuLibraries, ortVersionFromLock } from "./nuget.ts";
 import { exportImage, type OfflineManifest } from "./offline.ts";
@@ -220,8 +215,9 @@ export function bakeStages(client: DockerClient): BakeStage[] {
         // One folder per bake: two bakes of the same recipe at once must not share a context.
         await mkdir(path.join(s.cacheDir, "context"), { recursive: true });
         const contextDir = await mkdtemp(path.join(s.cacheDir, "context", `${recipe.name}-`));
+        const candidates = s.candidates ?? [];
         const { value, mirror } = await withMirrorFailover(
-          s.candidates ?? [],
+          candidates,
           async (mirror) => {
             await stage(mirror, contextDir);
             return client.build(contextDir, {
@@ -231,9 +227,23 @@ export function bakeStages(client: DockerClient): BakeStage[] {
               onEntry: s.options.onEntry,
             });
           },
-          (from, error) =>
-            s.options.log?.(`mirror ${from.name} failed (${error.message.split("\n")[0]}); next`),
-        ).finally(() => rm(contextDir, { recursive: true, force: true }));
+          {
+            signal: s.options.signal,
+            retryOn: isBakeMirrorFault,
+            onAttempt: (a) => {
+              if (!a.ok && a.attempt < candidates.length && isBakeMirrorFault(a.error))
+                s.options.log?.(
+                  `mirror ${a.mirror.name} failed (${String((a.error as Error).message).split("\n")[0]}); next`,
+                );
+            },
+          },
+        )
+          // Earlier mirrors' failures were logged; the last one's BuildStepError (its step output
+          // and hint) is what the user acts on.
+          .catch((error: unknown) => {
+            throw error instanceof MirrorsExhaustedError ? (error.failures.at(-1)?.error ?? error) : error;
+          })
+          .finally(() => rm(contextDir, { recursive: true, force: true }));
         s.mirror = mirror;
         s.log = value.log;
         s.cachedSteps = value.log.cachedSteps();

@@ -4,9 +4,11 @@ import {
   type Catalog,
   type Ecosystem,
   findProvider,
+  isMirrorFault,
   loadCatalog,
   selectMirrors,
 } from "../../mirrors/src/index.ts";
+import { BuildStepError } from "./build-log.ts";
 
 /**
  * The one place where image baking meets the mirrors package: the catalog, `auto` selection by
@@ -154,22 +156,18 @@ export function renderNpmrc(registry: string | undefined): string {
 }
 
 /**
- * Runs `attempt` with each candidate until one succeeds; the last error is rethrown with every
- * mirror's failure listed, so a user sees why each was left.
+ * Which bake failures justify the next mirror (the `retryOn` of mirrors' `withMirrorFailover`):
+ * what the mirrors package counts as the mirror's fault (network, HTTP status, checksum,
+ * timeout), and a build step that fetched through the mirror: the base image pull (FROM), apt-get
+ * and the in-image npm ci. Any other failure (a Dockerfile or recipe bug, a COPY of a missing
+ * file, the Docker engine itself) would fail the same way on every mirror: it is thrown at once.
  */
-export async function withMirrorFailover<T>(
-  candidates: MirrorChoice[],
-  attempt: (mirror: MirrorChoice) => Promise<T>,
-  onFailover: (from: MirrorChoice, error: Error) => void = () => {},
-): Promise<{ value: T; mirror: MirrorChoice }> {
-  let last: Error | undefined;
-  for (const mirror of candidates) {
-    try {
-      return { value: await attempt(mirror), mirror };
-    } catch (error) {
-      last = error as Error;
-      if (mirror !== candidates.at(-1)) onFailover(mirror, last);
-    }
-  }
-  throw last ?? new Error("no mirror candidates");
+export function isBakeMirrorFault(error: unknown): boolean {
+  if (isMirrorFault(error)) return true;
+  if (!(error instanceof BuildStepError) || !error.step) return false;
+  const { instruction } = error.step;
+  return /^FROM\s/i.test(instruction) || (/^RUN\s/i.test(instruction) && MIRRORED_COMMAND.test(instruction));
 }
+
+// The commands in the rendered Dockerfile that fetch through the mirror (see dockerfile.ts).
+const MIRRORED_COMMAND = /\bapt-get (update|install)\b|\bnpm(-cli\.js)? ci\b/;

@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
+import { HttpStatusError, withMirrorFailover } from "../../../mirrors/src/index.ts";
+import { BuildStepError } from "../../src/build-log.ts";
 import { parseDebianMirror } from "../../src/debian-base.ts";
 import {
+  isBakeMirrorFault,
   type MirrorChoice,
   mirrorCandidates,
   mirrorImageRef,
   renderAptList,
-  withMirrorFailover,
 } from "../../src/mirrors-adapter.ts";
 
 const daocloud: MirrorChoice = {
@@ -46,24 +48,64 @@ describe("mirror rendering", () => {
     expect(parseDebianMirror("URIs: http://m.example/debian-security\n")).toBeUndefined();
   });
 
-  it("fails over to the next mirror and reports the one it left", async () => {
+  it("fails over to the next mirror on a mirror's fault and reports the one it left", async () => {
     const left: string[] = [];
+    const aptStep = {
+      instruction: "RUN set -eux; apt-get update",
+      index: 3,
+      total: 9,
+      cached: false,
+      output: [],
+    };
     const result = await withMirrorFailover(
       [
         { ...daocloud, name: "a" },
         { ...daocloud, name: "b" },
       ],
       async (m) => {
-        if (m.name === "a") throw new Error("apt-get failed");
+        if (m.name === "a") throw new BuildStepError(aptStep, "apt-get failed");
         return m.name;
       },
-      (from) => left.push(from.name),
+      { retryOn: isBakeMirrorFault, onAttempt: (a) => a.ok || left.push(a.mirror.name) },
     );
     expect(result).toMatchObject({ value: "b", mirror: { name: "b" } });
     expect(left).toEqual(["a"]);
     await expect(
-      withMirrorFailover([daocloud], async () => Promise.reject(new Error("down"))),
+      withMirrorFailover([daocloud], async () => Promise.reject(new Error("down")), {
+        retryOn: isBakeMirrorFault,
+      }),
     ).rejects.toThrow("down");
+  });
+
+  it("does not try the next mirror for a failure every mirror would repeat", async () => {
+    const step = (instruction: string) => ({ instruction, index: 1, total: 9, cached: false, output: [] });
+    const mirrorFaults = [
+      new BuildStepError(step("FROM docker.m.daocloud.io/library/debian:bookworm"), "pull access denied"),
+      new BuildStepError(step("RUN set -eux; apt-get update; apt-get install -y ffmpeg"), "returned 100"),
+      new BuildStepError(step("RUN set -eux; node /opt/npm/bin/npm-cli.js ci --omit=dev"), "returned 1"),
+      new HttpStatusError("https://m.example/index.json", 503),
+      Object.assign(new TypeError("fetch failed"), { cause: { code: "ECONNREFUSED" } }),
+    ];
+    const bugs = [
+      new BuildStepError(step("COPY app/ /app/"), "no such file or directory"),
+      new BuildStepError(step("RUN set -eux; node --version; useradd --system i2v"), "returned 1"),
+      new BuildStepError(undefined, "dockerfile parse error line 3: unknown instruction: RUNN"),
+      new Error("Cannot read properties of undefined (reading 'tag')"),
+    ];
+    expect(mirrorFaults.map(isBakeMirrorFault)).toEqual(mirrorFaults.map(() => true));
+    expect(bugs.map(isBakeMirrorFault)).toEqual(bugs.map(() => false));
+    let tries = 0;
+    await expect(
+      withMirrorFailover(
+        [daocloud, { ...daocloud, name: "upstream" }],
+        async () => {
+          tries++;
+          throw bugs[0];
+        },
+        { retryOn: isBakeMirrorFault },
+      ),
+    ).rejects.toBe(bugs[0]);
+    expect(tries).toBe(1);
   });
 });
 
