@@ -13,7 +13,7 @@ import { imageLabels } from "./labels.ts";
 import { isBakeMirrorFault, type MirrorChoice, mirrorCandidates, mirrorImageRef } from "./mirrors-adapter.ts";
 import { ensureToolchainImage, unpackNpmPackage } from "./node-dist.ts";
 import { fetchOrtGpuLibraries, ortVersionFromLock } from "./nuget.ts";
-import { exportImage, type OfflineManifest } from "./offline.ts";
+import { type OfflineManifest, saveOfflineArchive } from "./offline.ts";
 import { loadRecipe, type Recipe, recipeHash } from "./recipe.ts";
 import { ensureWeightsImage, type ResolvedModel, resolveModel } from "./weights.ts";
 
@@ -255,7 +255,7 @@ export function bakeStages(client: DockerClient): BakeStage[] {
       title: "Offline archive",
       async run(s) {
         if (s.options.offline && s.image)
-          s.archive = await exportImage(client, s.options.tag, path.resolve(s.options.offline));
+          s.archive = await saveOfflineArchive(client, s.options.tag, path.resolve(s.options.offline));
       },
     },
   ];

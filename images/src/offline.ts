@@ -39,9 +39,13 @@ export async function sha256File(file: string): Promise<string> {
  * `docker save` of `ref`, compressed into `file` (gzip, or zstd for `.zst`), plus the manifest beside
  * it. Written under `.part` names and renamed last, so a crash never leaves a plausible archive.
  */
-export async function exportImage(client: DockerClient, ref: string, file: string): Promise<OfflineManifest> {
+export async function saveOfflineArchive(
+  client: DockerClient,
+  ref: string,
+  file: string,
+): Promise<OfflineManifest> {
   const facts = await client.inspect(ref);
-  if (!facts) throw userError(`no image ${ref} to export`, "bake it first");
+  if (!facts) throw userError(`no image ${ref} to save as an offline archive`, "bake it first");
   const kind = compressionFor(file);
   const part = `${file}.part`;
   const tar = await client.save(ref);
@@ -92,7 +96,7 @@ export async function loadArchive(client: DockerClient, file: string): Promise<O
   if (manifest.format !== "i2v-offline/1")
     throw userError(
       `${manifestPath(file)} is not an i2v offline manifest`,
-      "re-export with bake-image --offline",
+      "make the archive again with bake-image --offline",
     );
   const bytes = (await stat(file)).size;
   const sha256 = await sha256File(file);

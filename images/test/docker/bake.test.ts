@@ -12,7 +12,7 @@ import { type BakeOptions, bake } from "../../src/bake.ts";
 import { BuildStepError } from "../../src/build-log.ts";
 import { hostDebianMirror } from "../../src/debian-base.ts";
 import { dockerClient } from "../../src/docker-client.ts";
-import { exportImage, loadArchive, manifestPath } from "../../src/offline.ts";
+import { loadArchive, manifestPath, saveOfflineArchive } from "../../src/offline.ts";
 import { execInImage, runContainer } from "../../src/run-container.ts";
 import { debianBase } from "../support/debian-base.ts";
 import { fixtureApp, writeMain } from "../support/fixture-app.ts";
@@ -101,7 +101,7 @@ describe.skipIf(!hasDocker())("bake on the Debian base (real Docker engine)", ()
   it("round-trips an offline archive: save, remove, load, run", async () => {
     const file = path.join(os.tmpdir(), `i2v-${run}.tar.gz`);
     try {
-      const manifest = await exportImage(client, tag, file);
+      const manifest = await saveOfflineArchive(client, tag, file);
       expect(manifest.archive.sha256).toMatch(/^[0-9a-f]{64}$/);
       await client.remove(tag);
       expect(await client.inspect(tag)).toBeUndefined();
