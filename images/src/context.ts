@@ -1,7 +1,7 @@
 import { cp, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { userError } from "../../runtime/src/util/user-facing-error.ts";
 import { type DockerfilePlan, renderDockerfile } from "./dockerfile.ts";
-import { userError } from "./errors.ts";
 import { type MirrorChoice, renderAptList, renderNpmrc } from "./mirrors-adapter.ts";
 import { type Lockfile, pruneToWorkspace } from "./prune-lock.ts";
 

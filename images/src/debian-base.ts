@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { userError } from "./errors.ts";
+import { userError } from "../../runtime/src/util/user-facing-error.ts";
 
 const run = promisify(execFile);
 

@@ -2,8 +2,8 @@ import { readdir } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import type Dockerode from "dockerode";
+import { userError } from "../../runtime/src/util/user-facing-error.ts";
 import { type BuildEntry, BuildLog } from "./build-log.ts";
-import { userError } from "./errors.ts";
 
 /** What the baker needs from Docker; the dockerode client is passed in, so tests use a real engine. */
 export interface DockerClient {

@@ -14,8 +14,8 @@ import {
 } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
+import { userError } from "../../runtime/src/util/user-facing-error.ts";
 import type { DockerClient } from "./docker-client.ts";
-import { userError } from "./errors.ts";
 
 const run = promisify(execFile);
 

@@ -6,7 +6,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import AdmZip from "adm-zip";
 import { deadline } from "../../runtime/src/util/deadline.ts";
-import { userError } from "./errors.ts";
+import { userError } from "../../runtime/src/util/user-facing-error.ts";
 
 /** The NuGet package onnxruntime-node's own installer takes its linux-x64 CUDA providers from. */
 export const ORT_GPU_PACKAGE = "Microsoft.ML.OnnxRuntime.Gpu.Linux";

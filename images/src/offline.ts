@@ -5,8 +5,8 @@ import { readFile, rename, stat, writeFile } from "node:fs/promises";
 import { PassThrough, type Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
+import { userError } from "../../runtime/src/util/user-facing-error.ts";
 import type { DockerClient } from "./docker-client.ts";
-import { userError } from "./errors.ts";
 
 /** Written beside the archive as `<FILE>.manifest.json`; load-image checks the archive against it. */
 export interface OfflineManifest {

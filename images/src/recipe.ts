@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
-import { userError } from "./errors.ts";
+import { userError } from "../../runtime/src/util/user-facing-error.ts";
 
 /** An image recipe: everything that decides what goes into the image, as data. */
 export interface Recipe {

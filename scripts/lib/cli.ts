@@ -1,17 +1,12 @@
+import { isUserFacing } from "../../runtime/src/util/user-facing-error.ts";
+
 /**
  * The one place where CLI entry points catch errors and set the exit code.
  *
- * Errors meant for users carry a `hint` (what to do about it); they print as two short lines.
- * Anything else is a bug in the toolkit: print the stack and ask for a report.
+ * Errors meant for users carry a `hint` (what to do about it, see UserFacingError in
+ * runtime/src/util/user-facing-error.ts); they print as two short lines. Anything else is a bug
+ * in the toolkit: print the stack and ask for a report.
  */
-export interface UserFacingError extends Error {
-  hint?: string;
-  code?: string;
-}
-
-export function isUserFacing(error: unknown): error is UserFacingError {
-  return error instanceof Error && typeof (error as UserFacingError).hint === "string";
-}
 
 export async function runCli(main: () => Promise<void>): Promise<void> {
   try {

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { userError } from "../errors.ts";
+import { userError } from "../../../runtime/src/util/user-facing-error.ts";
 
 /** Folder of the export stage's own files: the Python exporter, the manifest writer, pins.json. */
 export const EXPORT_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "export");

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { isUserFacing } from "../util/user-facing-error.ts";
 import { ModelFetchError } from "./errors.ts";
 import type { CacheCheck } from "./fetch-file.ts";
 import { fetchWithProgress } from "./run-fetch.ts";
@@ -57,9 +58,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const hint = (error as { hint?: unknown }).hint;
-  if (error instanceof Error && typeof hint === "string") {
-    console.error(`error: ${error.message}\nhint: ${hint}`);
+  if (isUserFacing(error)) {
+    console.error(`error: ${error.message}\nhint: ${error.hint}`);
     process.exitCode = 1;
   } else {
     console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
