@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import AdmZip from "adm-zip";
 import { deadline } from "../../runtime/src/util/deadline.ts";
+import { renameDurable } from "../../runtime/src/util/durable-write.ts";
 import { userError } from "../../runtime/src/util/user-facing-error.ts";
 
 /** The NuGet package onnxruntime-node's own installer takes its linux-x64 CUDA providers from. */
@@ -99,7 +100,7 @@ async function download(feed: string, id: string, version: string, file: string,
   }
   if (!expected)
     o.log?.(`${feed} publishes no SHA-512 for ${id} ${version}; size and zip integrity checked only`);
-  await rename(part, file);
+  await renameDurable(part, file);
   return { verified: Boolean(expected), sha512: actual };
 }
 

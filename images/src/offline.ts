@@ -1,10 +1,11 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { readFile, rename, stat, writeFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { PassThrough, type Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
+import { renameDurable, writeFileDurable } from "../../runtime/src/util/durable-write.ts";
 import { userError } from "../../runtime/src/util/user-facing-error.ts";
 import type { DockerClient } from "./docker-client.ts";
 
@@ -65,8 +66,8 @@ export async function saveOfflineArchive(
     labels: facts.labels,
     createdAt: new Date().toISOString(),
   };
-  await rename(part, file);
-  await writeFile(manifestPath(file), `${JSON.stringify(manifest, null, 2)}\n`);
+  await renameDurable(part, file);
+  await writeFileDurable(manifestPath(file), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }
 

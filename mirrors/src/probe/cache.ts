@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { writeFileDurable } from "../../../runtime/src/util/durable-write.ts";
 import type { ProbeResult, ProbeTarget } from "./probe.ts";
 
 /** Where probe results are kept between runs unless told otherwise. */
@@ -56,11 +57,9 @@ export class ProbeCache {
     }
   }
 
-  /** Writes the file atomically (temp file, then rename) so a crash never leaves half a cache. */
+  /** Writes the file durably (temp file, fsync, rename) so a crash never leaves half a cache. */
   async save(): Promise<void> {
     await mkdir(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    await writeFile(tmp, `${JSON.stringify({ version: 1, entries: this.entries }, null, 2)}\n`);
-    await rename(tmp, this.file);
+    await writeFileDurable(this.file, `${JSON.stringify({ version: 1, entries: this.entries }, null, 2)}\n`);
   }
 }

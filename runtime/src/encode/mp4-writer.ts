@@ -1,8 +1,9 @@
-import { rename, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { PassThrough } from "node:stream";
 import ffmpeg from "fluent-ffmpeg";
 import { I2vError } from "../errors.ts";
 import type { FrameSink } from "../pipeline/frame-sink.ts";
+import { renameDurable } from "../util/durable-write.ts";
 import { findTool } from "./ffmpeg-path.ts";
 
 /** Encoder settings; the defaults make an MP4 every browser plays. */
@@ -102,7 +103,7 @@ export class Mp4Writer implements FrameSink {
   async finish(): Promise<void> {
     this.requireStarted().end();
     await this.racing(this.done as Promise<void>);
-    await rename(this.partial, this.outPath);
+    await renameDurable(this.partial, this.outPath);
   }
 
   async abort(): Promise<void> {

@@ -1,6 +1,7 @@
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { I2vError } from "../errors.ts";
+import { writeFileDurable } from "../util/durable-write.ts";
 import { JOB_ID_PATTERN, type Job, TERMINAL } from "./job.ts";
 
 /**
@@ -125,13 +126,9 @@ export class JobStore {
   }
 
   private async writeNow(file: string, data: string | Uint8Array): Promise<void> {
-    const temp = `${file}.tmp-${process.pid}`;
     try {
-      await writeFile(temp, data);
-      await rename(temp, file);
+      await writeFileDurable(file, data);
     } catch (error) {
-      // Cleanup must not replace the real error: rm throws too when the folder is not a folder.
-      await rm(temp, { force: true }).catch(() => undefined);
       const code = (error as NodeJS.ErrnoException).code;
       throw new I2vError(
         "storage_failed",

@@ -1,6 +1,7 @@
-import { mkdir, readFile, readlink, rename, symlink, unlink, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readlink, symlink, unlink } from "node:fs/promises";
 import { homedir } from "node:os";
 import path from "node:path";
+import { writeFileDurable } from "../util/durable-write.ts";
 
 /**
  * The Hugging Face cache layout, exactly as huggingface_hub (Python) writes it, so Python tools and
@@ -59,9 +60,7 @@ export class RepoCache {
     if (revision === commit) return;
     const file = path.join(this.root, "refs", revision);
     await mkdir(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, commit);
-    await rename(tmp, file);
+    await writeFileDurable(file, commit);
   }
 
   /** Points `snapshots/<commit>/<path>` at its blob with a relative link; replaces a stale one. */

@@ -1,5 +1,6 @@
-import { open, rename, rm, stat } from "node:fs/promises";
+import { open, rm, stat } from "node:fs/promises";
 import { deadline } from "../util/deadline.ts";
+import { renameDurable } from "../util/durable-write.ts";
 import { ModelFetchError, userError } from "./errors.ts";
 import { feedFile, startDigest } from "./hash.ts";
 import { type HttpContext, isNetworkError, waitForRetry } from "./http.ts";
@@ -125,10 +126,8 @@ export async function downloadBlob(d: BlobDownload): Promise<number> {
       d.emit({ type: "refetch", path: file.path, reason: `${file.digest.kind} mismatch` });
       continue;
     }
-    // Flush before the rename, so a power cut cannot leave a renamed file whose data never landed.
-    const done = await open(partial, "r+");
-    await done.sync().finally(() => done.close());
-    await rename(partial, d.blobPath);
+    // Flushed before the rename, so a power cut cannot leave a renamed file whose data never landed.
+    await renameDurable(partial, d.blobPath);
     d.emit({ type: "file-done", path: file.path, size: file.size });
     return received;
   }

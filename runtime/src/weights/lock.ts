@@ -1,6 +1,7 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
+import { writeFileDurable } from "../util/durable-write.ts";
 import { userError } from "./errors.ts";
 import type { Snapshot } from "./types.ts";
 
@@ -71,9 +72,7 @@ export async function writeLock(file: string, lock: LockFile): Promise<void> {
       ]),
   );
   await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify({ version: 1, models }, null, 2)}\n`);
-  await rename(tmp, file);
+  await writeFileDurable(file, `${JSON.stringify({ version: 1, models }, null, 2)}\n`);
 }
 
 /** The snapshot a lock entry describes. */
