@@ -3,83 +3,66 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
+import { z } from "zod";
 import { userError } from "../../runtime/src/util/user-facing-error.ts";
+import { zodProblems } from "../../runtime/src/util/zod-problems.ts";
 
-/** An image recipe: everything that decides what goes into the image, as data. */
-export interface Recipe {
-  name: string;
+const NON_EMPTY = "expected a non-empty string";
+const text = () => z.string({ error: NON_EMPTY }).min(1, NON_EMPTY);
+const textList = () => z.array(z.string(), { error: "expected a list of strings" });
+const textMap = () =>
+  z.record(z.string(), z.string({ error: "expected a string" }), { error: "expected a map of strings" });
+/** A nested section whose absence reports its missing fields (a default that is still parsed). */
+const section = <T extends z.ZodRawShape>(shape: T) => z.preprocess((v) => v ?? {}, z.object(shape));
+
+/** An image recipe: everything that decides what goes into the image, as data (YAML in images/recipes). */
+export const recipeSchema = z.object({
+  name: text(),
   /** Base image reference as published upstream (the mirror may rewrite its registry host). */
-  base: string;
-  distro: { family: "debian" | "ubuntu"; codename: string };
+  base: text(),
+  distro: section({
+    family: z.enum(["debian", "ubuntu"], { error: "expected debian or ubuntu" }),
+    codename: text(),
+  }),
   /** apt packages for the system layer. */
-  systemPackages: string[];
+  systemPackages: textList()
+    .default([])
+    .superRefine((names, ctx) => {
+      for (const name of names)
+        if (!/^[a-z0-9][a-z0-9+.-]*$/.test(name))
+          ctx.addIssue({ code: "custom", message: `"${name}" is not a Debian package name` });
+    }),
   /** npm specs: the Node binary package (bin/node) and npm, used only in the build stage. */
-  node: { package: string; npm: string };
-  /** `include`: folders of the workspace copied into the image beside its package.json. */
-  runtime: { workspace: string; build: string[]; entry: string; port: number; include: string[] };
-  user: { name: string; uid: number };
-  env: Record<string, string>;
-  labels: Record<string, string>;
-}
+  node: section({ package: text(), npm: text() }),
+  runtime: section({
+    workspace: text(),
+    build: textList().default([]),
+    entry: text(),
+    port: z
+      .number({ error: "expected a TCP port" })
+      .refine((n) => Number.isInteger(n) && n >= 1 && n <= 65535, "expected a TCP port"),
+    /** Folders of the workspace copied into the image beside its package.json. */
+    include: textList().default(["dist"]),
+  }),
+  user: section({
+    name: text(),
+    uid: z
+      .number({ error: "expected an integer >= 1000 (not root)" })
+      .refine((n) => Number.isInteger(n) && n >= 1000, "expected an integer >= 1000 (not root)"),
+  }),
+  env: textMap().default({}),
+  labels: textMap().default({}),
+});
+
+export type Recipe = z.output<typeof recipeSchema>;
 
 /** Folder holding the shipped recipes. */
 export const RECIPES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "recipes");
 
-type Problems = string[];
-
-function str(v: unknown, at: string, problems: Problems): string {
-  if (typeof v === "string" && v.length > 0) return v;
-  problems.push(`${at}: expected a non-empty string`);
-  return "";
-}
-
-function strList(v: unknown, at: string, problems: Problems): string[] {
-  if (Array.isArray(v) && v.every((x) => typeof x === "string")) return v as string[];
-  problems.push(`${at}: expected a list of strings`);
-  return [];
-}
-
-function strMap(v: unknown, at: string, problems: Problems): Record<string, string> {
-  if (v === undefined) return {};
-  if (v && typeof v === "object" && Object.values(v).every((x) => typeof x === "string"))
-    return v as Record<string, string>;
-  problems.push(`${at}: expected a map of strings`);
-  return {};
-}
-
 /** Validates parsed YAML; returns the recipe or every problem as `path: message`. */
 export function validateRecipe(raw: unknown): { recipe?: Recipe; problems: string[] } {
-  const p: Problems = [];
-  // biome-ignore lint/suspicious/noExplicitAny: untrusted YAML, narrowed field by field below.
-  const r = (raw ?? {}) as Record<string, any>;
-  const family = r.distro?.family;
-  if (family !== "debian" && family !== "ubuntu") p.push("distro.family: expected debian or ubuntu");
-  const port = r.runtime?.port;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) p.push("runtime.port: expected a TCP port");
-  const uid = r.user?.uid;
-  if (!Number.isInteger(uid) || uid < 1000) p.push("user.uid: expected an integer >= 1000 (not root)");
-  const packages = strList(r.systemPackages ?? [], "systemPackages", p);
-  for (const name of packages)
-    if (!/^[a-z0-9][a-z0-9+.-]*$/.test(name))
-      p.push(`systemPackages: "${name}" is not a Debian package name`);
-  const recipe: Recipe = {
-    name: str(r.name, "name", p),
-    base: str(r.base, "base", p),
-    distro: { family, codename: str(r.distro?.codename, "distro.codename", p) },
-    systemPackages: packages,
-    node: { package: str(r.node?.package, "node.package", p), npm: str(r.node?.npm, "node.npm", p) },
-    runtime: {
-      workspace: str(r.runtime?.workspace, "runtime.workspace", p),
-      build: strList(r.runtime?.build ?? [], "runtime.build", p),
-      entry: str(r.runtime?.entry, "runtime.entry", p),
-      port,
-      include: strList(r.runtime?.include ?? ["dist"], "runtime.include", p),
-    },
-    user: { name: str(r.user?.name, "user.name", p), uid },
-    env: strMap(r.env, "env", p),
-    labels: strMap(r.labels, "labels", p),
-  };
-  return p.length ? { problems: p } : { recipe, problems: [] };
+  const parsed = recipeSchema.safeParse(raw ?? {});
+  return parsed.success ? { recipe: parsed.data, problems: [] } : { problems: zodProblems(parsed.error) };
 }
 
 /** Loads a recipe by name (from {@link RECIPES_DIR}) or path, failing with every problem listed. */

@@ -2,6 +2,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { writeFileDurable } from "../util/durable-write.ts";
+import { zodProblems } from "../util/zod-problems.ts";
 import { userError } from "./errors.ts";
 import type { Snapshot } from "./types.ts";
 
@@ -51,7 +52,7 @@ export async function readLock(file: string): Promise<LockFile | undefined> {
   }
   const parsed = lockFileSchema.safeParse(json);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+    const problems = zodProblems(parsed.error);
     throw userError(
       `${file} is not a valid lock file:\n  ${problems.join("\n  ")}`,
       "fix or delete the lock file",
