@@ -7,7 +7,7 @@ import type { DemoSize } from "../../src/demo-model/constants.ts";
 import { LoadedModel } from "../../src/pipeline/model.ts";
 import type { RuntimeOptionsInput } from "../../src/pipeline/runtime-options.ts";
 
-/** The sample photos shared by the project (../shared/fixtures), with a copy in test/fixtures. */
+/** The sample photos in test/fixtures (sources and licences in its README). */
 export const FIXTURES = path.resolve(import.meta.dirname, "../../../test/fixtures");
 
 export function fixture(name: string): Promise<Buffer> {
