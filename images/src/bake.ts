@@ -228,7 +228,8 @@ export function bakeStages(client: DockerClient): BakeStage[] {
             });
           },
           {
-            signal: s.options.signal,
+            // No `signal` here: the build handles the bake's deadline itself and reports the step
+            // it stopped at (BUILD_TIMEOUT), which failover's own race would cut short.
             retryOn: isBakeMirrorFault,
             onAttempt: (a) => {
               if (!a.ok && a.attempt < candidates.length && isBakeMirrorFault(a.error))
