@@ -71,13 +71,15 @@ export function metadataFetch(ctx: HttpContext): typeof fetch {
     const url = String(input instanceof Request ? input.url : input);
     for (let attempt = 0; ; attempt++) {
       let res: Response;
+      // A metadata answer is small: one that takes longer than the stall timeout is hung. On a
+      // 2xx the deadline also covers the body the client library reads later, so it is left to
+      // run (unref'd: the socket keeps the process alive while the body is read); otherwise it is
+      // released at once.
+      const hung = deadline(ctx.stallTimeoutMs ?? 60_000, ctx.signal, { unref: true });
       try {
-        // A metadata answer is small: one that takes longer than the stall timeout is hung. The
-        // deadline also covers the body the client library reads later, so it is left to run
-        // (unref'd: the socket keeps the process alive while the body is read).
-        const { signal } = deadline(ctx.stallTimeoutMs ?? 60_000, ctx.signal, { unref: true });
-        res = await fetch(input, { ...init, signal });
+        res = await fetch(input, { ...init, signal: hung.signal });
       } catch (error) {
+        hung.dispose();
         if (ctx.signal?.aborted || !isNetworkError(error)) throw error;
         await waitForRetry(ctx, attempt, { url, reason: `connection failed: ${(error as Error).message}` });
         continue;
@@ -85,6 +87,7 @@ export function metadataFetch(ctx: HttpContext): typeof fetch {
       if (res.ok) return res;
       const errorCode = res.headers.get("x-error-code");
       await res.body?.cancel();
+      hung.dispose();
       if (!isTransientStatus(res.status)) {
         throw httpError({ status: res.status, url, repo: ctx.repo, errorCode });
       }
