@@ -1,5 +1,10 @@
 import { Command, Option } from "commander";
-import { type CacheCheck, fetchWithProgress, MIRRORS, ModelFetchError } from "../runtime/src/weights/index.ts";
+import {
+  type CacheCheck,
+  fetchWithProgress,
+  MIRRORS,
+  ModelFetchError,
+} from "../runtime/src/weights/index.ts";
 import { plainProgress, runCli } from "./lib/cli.ts";
 
 // `npm run fetch-model -- REF...`: argument parsing and printing only; the work is in runtime/src/weights.

@@ -1,7 +1,7 @@
 import { Command } from "commander";
-import { ClientError } from "../runtime/src/client/api-error.ts";
-import { DEFAULT_SMOKE_IMAGE, runSmoke, SmokeError } from "../runtime/src/client/smoke.ts";
-import { formatMs, formatPhases } from "../runtime/src/client/smoke-phases.ts";
+import { ClientError } from "../client/api-error.ts";
+import { DEFAULT_SMOKE_IMAGE, runSmoke, SmokeError } from "../client/smoke.ts";
+import { formatMs, formatPhases } from "../client/smoke-phases.ts";
 import { runCli } from "./lib/cli.ts";
 
 const program = new Command("smoke")

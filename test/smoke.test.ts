@@ -6,8 +6,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runSmoke, type SmokeError } from "../runtime/src/client/smoke.ts";
-import type { Job } from "../runtime/src/client/types.ts";
+import { runSmoke, type SmokeError } from "../client/smoke.ts";
+import type { Job } from "../client/types.ts";
 import { startService, type TestService } from "./support/service.ts";
 import { hasTool } from "./support/tools.ts";
 

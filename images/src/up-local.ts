@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type Dockerode from "dockerode";
-import { runSmoke, type SmokeReport } from "../../runtime/src/client/smoke.ts";
+import { runSmoke, type SmokeReport } from "../../client/smoke.ts";
 import { type BakeState, bake } from "./bake.ts";
 import { dockerClient } from "./docker-client.ts";
 import { type RunningContainer, runContainer } from "./run-container.ts";

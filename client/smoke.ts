@@ -6,7 +6,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
-import { sleep } from "../util/sleep.ts";
+import { sleep } from "../runtime/src/util/sleep.ts";
 import { ApiClient } from "./api-client.ts";
 import { apiErrorFrom, ClientError } from "./api-error.ts";
 import { type FollowMethod, followJob } from "./follow-job.ts";
@@ -16,9 +16,7 @@ import { type VideoCheck, verifyVideo } from "./verify-video.ts";
 import { waitReady } from "./wait-ready.ts";
 
 /** The photo the smoke test sends unless told otherwise (a real photograph, 512x512). */
-export const DEFAULT_SMOKE_IMAGE = fileURLToPath(
-  new URL("../../../test/fixtures/astronaut.png", import.meta.url),
-);
+export const DEFAULT_SMOKE_IMAGE = fileURLToPath(new URL("../test/fixtures/astronaut.png", import.meta.url));
 
 export interface SmokeOptions {
   /** Base URL of the runtime, e.g. http://localhost:7860. */

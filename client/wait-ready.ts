@@ -1,4 +1,4 @@
-import { sleep } from "../util/sleep.ts";
+import { sleep } from "../runtime/src/util/sleep.ts";
 import type { ApiClient } from "./api-client.ts";
 import { apiErrorFrom, ClientError } from "./api-error.ts";
 
