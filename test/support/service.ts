@@ -52,7 +52,7 @@ export async function startService(options: ServiceOptions = {}): Promise<TestSe
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setInterval(() => {
-      const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(output);
+      const match = /listening on (https?:\/\/[\d.]+:\d+)/.exec(output);
       if (match?.[1]) {
         clearInterval(timer);
         resolve(match[1]);

@@ -37,6 +37,8 @@ const envSchema = z.object({
   I2V_HEADERS_TIMEOUT_S: z.coerce.number().positive().default(20),
   I2V_REQUEST_TIMEOUT_S: z.coerce.number().positive().default(120),
   I2V_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  I2V_TLS_CERT: z.string().min(1).optional(),
+  I2V_TLS_KEY: z.string().min(1).optional(),
 });
 
 export type ServiceConfig = ReturnType<typeof parseServiceConfig>;
@@ -47,14 +49,19 @@ export const SERVICE_ENV_VARS = Object.keys(envSchema.shape);
 /** Reads the service configuration; every invalid variable is reported as `NAME: problem`. */
 export function parseServiceConfig(env: NodeJS.ProcessEnv = process.env) {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  if (Boolean(env.I2V_TLS_CERT) !== Boolean(env.I2V_TLS_KEY)) {
+    problems.push(
+      `${env.I2V_TLS_CERT ? "I2V_TLS_KEY" : "I2V_TLS_CERT"}: must be set too (HTTPS needs both the certificate and its key), or unset both for plain HTTP`,
+    );
+  }
+  if (!parsed.success || problems.length > 0) {
     throw Object.assign(new Error(`Invalid configuration:\n  - ${problems.join("\n  - ")}`), {
       hint: "Fix the environment variables above (docs/configuration.md lists them all).",
       problems,
     });
   }
-  const e = parsed.data;
+  const e = parsed.data as z.output<typeof envSchema>;
   return {
     port: e.PORT,
     host: e.I2V_HOST,
@@ -88,5 +95,7 @@ export function parseServiceConfig(env: NodeJS.ProcessEnv = process.env) {
     headersTimeoutMs: e.I2V_HEADERS_TIMEOUT_S * 1000,
     requestTimeoutMs: Math.max(e.I2V_REQUEST_TIMEOUT_S, e.I2V_HEADERS_TIMEOUT_S) * 1000,
     logLevel: e.I2V_LOG_LEVEL,
+    /** PEM files: with both set the port serves HTTPS only (runtime/src/server/tls.ts). */
+    tls: e.I2V_TLS_CERT && e.I2V_TLS_KEY ? { certFile: e.I2V_TLS_CERT, keyFile: e.I2V_TLS_KEY } : undefined,
   };
 }
