@@ -11,6 +11,7 @@ import { ApiClient } from "./api-client.ts";
 import { apiErrorFrom, ClientError } from "./api-error.ts";
 import { type FollowMethod, followJob } from "./follow-job.ts";
 import { type Phase, phasesOf } from "./smoke-phases.ts";
+import { trustAgent } from "./tls-trust.ts";
 import type { Job } from "./types.ts";
 import { type VideoCheck, verifyVideo } from "./verify-video.ts";
 import { waitReady } from "./wait-ready.ts";
@@ -23,6 +24,8 @@ export interface SmokeOptions {
   url: string;
   /** Bearer token, when the deployment has one. */
   token?: string;
+  /** PEM file of the CA to trust (the deployment's private CA): only that CA is trusted. */
+  caFile?: string;
   /** Photo to send (default DEFAULT_SMOKE_IMAGE). */
   image?: string;
   /** Prompt (default "zoom in": the demo model understands it). */
@@ -78,7 +81,7 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
     AbortSignal.timeout(timeoutMs),
     ...(options.signal ? [options.signal] : []),
   ]);
-  const client = new ApiClient(options.url, options.token);
+  const client = new ApiClient(options.url, options.token, await trustAgent(options.caFile, options.url));
   const imagePath = options.image ?? DEFAULT_SMOKE_IMAGE;
   const image = await readImage(imagePath);
   const started = performance.now();
