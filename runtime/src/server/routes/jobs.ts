@@ -4,6 +4,7 @@ import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
+import type { JobList } from "../../contract/index.ts";
 import { I2vError } from "../../errors.ts";
 import { type Job, TERMINAL, toPublic } from "../../jobs/job.ts";
 import { inspectImage, outputSize } from "../../pipeline/image-input.ts";
@@ -74,7 +75,7 @@ export function jobRoutes(service: Service): Hono {
 
   app.get("/", (c) => {
     const limit = Math.min(100, Math.max(1, Number(c.req.query("limit") ?? 20) || 20));
-    return c.json({ jobs: service.store.list(limit).map(view) });
+    return c.json({ jobs: service.store.list(limit).map(view) } satisfies JobList);
   });
 
   app.get("/:id", (c) => c.json(view(find(c.req.param("id")))));
