@@ -1,5 +1,6 @@
 import { type Agent, FormData, fetch as undiciFetch } from "undici";
 import { apiErrorFrom, ClientError } from "./api-error.ts";
+import { parseJob } from "./contract.ts";
 import { tlsFailure } from "./tls-trust.ts";
 import type { Job, JobRequest } from "./types.ts";
 
@@ -69,16 +70,18 @@ export class ApiClient {
     for (const [name, value] of Object.entries(fields)) {
       if (value !== undefined) form.set(name, String(value));
     }
-    const { status, body } = await this.json<Job>("/v1/jobs", {
+    const { status, body } = await this.json<unknown>("/v1/jobs", {
       method: "POST",
       body: form as unknown as BodyInit,
       signal,
     });
-    return { status, job: body };
+    return { status, job: parseJob(body, "POST /v1/jobs") };
   }
 
   getJob(id: string, signal?: AbortSignal): Promise<Job> {
-    return this.json<Job>(`/v1/jobs/${encodeURIComponent(id)}`, { signal }).then((r) => r.body);
+    return this.json<unknown>(`/v1/jobs/${encodeURIComponent(id)}`, { signal }).then((r) =>
+      parseJob(r.body, "GET /v1/jobs/:id"),
+    );
   }
 }
 

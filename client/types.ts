@@ -1,59 +1,27 @@
 /**
- * The runtime's HTTP API as a client sees it (docs/api.md). Kept apart from the server's own
- * types on purpose: the smoke test checks the wire format, not what the server code believes it sends.
+ * The runtime's HTTP API as a client sees it: the contract's own types (runtime/src/contract),
+ * not a copy. The client also validates every job it receives against the contract's schema
+ * (client/contract.ts), so the smoke test checks the wire format, not what the server believes it sends.
  */
+import type { JobStatus } from "../runtime/src/contract/index.ts";
 
-export type JobStatus = "queued" | "running" | "succeeded" | "failed" | "canceled";
+export type {
+  Job,
+  JobParams,
+  JobStatus,
+  StageName,
+  WebhookEvent,
+} from "../runtime/src/contract/index.ts";
+export { STAGE_NAMES } from "../runtime/src/contract/index.ts";
 
 export const TERMINAL_STATUSES: readonly JobStatus[] = ["succeeded", "failed", "canceled"];
 
-/** Stage names in pipeline order (same as runtime/src/pipeline/generate.ts STAGES). */
-export const STAGE_NAMES = [
-  "preprocess",
-  "text_encode",
-  "image_encode",
-  "vae_encode",
-  "denoise",
-  "vae_decode",
-  "encode",
-] as const;
-export type StageName = (typeof STAGE_NAMES)[number];
-
+/** An error body as the client accepts it: the contract's envelope, or what a proxy in front sends. */
 export interface ApiErrorBody {
   code: string;
   message: string;
   hint?: string;
   details?: Record<string, unknown>;
-}
-
-export interface JobParams {
-  prompt: string;
-  negative_prompt: string;
-  preset: string;
-  resolution: number;
-  num_frames: number;
-  num_inference_steps: number;
-  guidance_scale: number;
-  target_fps: number;
-  seed: number;
-  scheduler: string;
-}
-
-export interface Job {
-  id: string;
-  client_id: string | null;
-  status: JobStatus;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  queue_position: number | null;
-  params: JobParams;
-  progress: { stage: StageName; step: number; steps: number } | null;
-  /** Milliseconds per pipeline stage, once the job has run. */
-  timings: Record<StageName, number> | null;
-  result: { width: number; height: number; frames: number; fps: number; seed: number } | null;
-  video_url: string | null;
-  error: ApiErrorBody | null;
 }
 
 /** Request fields of POST /v1/jobs besides the image (all optional). */
@@ -68,5 +36,10 @@ export interface JobRequest {
   target_fps?: number;
   seed?: number;
   scheduler?: string;
+  decode_chunk_size?: number;
   client_id?: string;
+  /** https URL called when the job's chosen events happen (docs/api.md, "Webhooks"). */
+  webhook?: string;
+  /** Comma-separated events: started, progress, completed (default completed). */
+  webhook_events?: string;
 }
