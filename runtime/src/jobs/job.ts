@@ -2,6 +2,7 @@ import type * as contract from "../contract/index.ts";
 import type { ErrorCode } from "../errors.ts";
 import type { Progress, Stage } from "../pipeline/generate.ts";
 import type { GenerateParams } from "../pipeline/params.ts";
+import { type StoredWebhook, webhookState } from "../webhooks/state.ts";
 
 export type JobStatus = contract.JobStatus;
 export const TERMINAL: ReadonlySet<JobStatus> = new Set(["succeeded", "failed", "canceled"]);
@@ -43,6 +44,8 @@ export interface Job {
   attempts: number;
   /** Digest of the request (image and fields) behind a client id, to detect a reused id. */
   request_digest: string;
+  /** The webhook and its deliveries (the outbox), when the request named one. */
+  webhook?: StoredWebhook | null;
 }
 
 /** The API's view of a job (the contract's Job): adds queue position and the video URL. */
@@ -64,7 +67,7 @@ export function toPublic(job: Job, queuePosition: number | null): PublicJob {
     result: job.result,
     video_url: job.status === "succeeded" ? `/v1/jobs/${job.id}/video` : null,
     error: job.error,
-    webhook: null,
+    webhook: webhookState(job.webhook),
   };
 }
 

@@ -6,10 +6,12 @@ import { resolveModelDir } from "../config/model-dir.ts";
 import type { ServiceConfig } from "../config/service-config.ts";
 import { InferenceEngine } from "../engine/engine.ts";
 import { Admission } from "../jobs/admission.ts";
+import { toPublic } from "../jobs/job.ts";
 import { memoryProbeFor } from "../jobs/memory.ts";
 import { JobQueue } from "../jobs/queue.ts";
 import { JobStore } from "../jobs/store.ts";
 import { loadManifest } from "../pipeline/manifest.ts";
+import { WebhookDispatcher } from "../webhooks/dispatcher.ts";
 import { createApp } from "./app.ts";
 import { Service } from "./service.ts";
 import { readTlsFiles } from "./tls.ts";
@@ -76,6 +78,7 @@ export async function startService(
   const url = `${tls ? "https" : "http"}://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${address.port}`;
   if (tls) logger.info({ valid_to: tls.validTo, names: tls.names }, "serving HTTPS");
 
+  let webhooks: WebhookDispatcher | undefined;
   const ready = (async () => {
     const modelDir = await resolveModelDir(config.model);
     const engine = await InferenceEngine.start(modelDir, config.runtime);
@@ -94,10 +97,19 @@ export async function startService(
       imageLimits: config.imageLimits,
     });
     service.observe(queue);
+    webhooks = new WebhookDispatcher({
+      records: store,
+      settings: config.webhooks,
+      logger,
+      view: (job) => toPublic(job, queue.position(job.id)),
+      count: (event, outcome) => service.metrics.webhookDeliveries.inc({ event, outcome }),
+    });
+    webhooks.observe(queue);
     // Recover before turning ready, so nobody sees a job in a state the restart is about to change.
     const recovered = await queue.recover();
+    const webhooksResumed = webhooks.recover();
     service.attach({ engine, queue, admission, manifest: loaded.manifest });
-    logger.info({ model: engine.info, recovered }, "model ready");
+    logger.info({ model: engine.info, recovered, webhooks_resumed: webhooksResumed }, "model ready");
     await store.prune(config.resultsMaxAgeMs, config.resultsMaxBytes);
   })();
   ready.catch((error) => logger.error({ err: error }, "model failed to load"));
@@ -131,6 +143,7 @@ export async function startService(
         await service.loaded.queue.drain(config.drainTimeoutMs);
         await service.loaded.engine.close();
       }
+      webhooks?.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -14,6 +14,7 @@ import { JobStore } from "../../src/jobs/store.ts";
 import { createApp } from "../../src/server/app.ts";
 import { Service } from "../../src/server/service.ts";
 import type { RunningService } from "../../src/server/start.ts";
+import { SECRET, startReceiver } from "../../../test/support/webhook-receiver.ts";
 import { goodImage } from "../reliability/inputs.ts";
 import { contractChecker, type Recorded } from "./contract-check.ts";
 import { form, inProcessService, TINY } from "./helpers.ts";
@@ -111,6 +112,8 @@ beforeAll(async () => {
     I2V_QUEUE_CAPACITY: "1",
     I2V_FREE_MEMORY_MB: "8000",
     I2V_MAX_BODY_BYTES: String(2 * 1024 * 1024),
+    I2V_WEBHOOK_SECRET: SECRET,
+    I2V_WEBHOOK_ALLOW_HOSTS: "127.0.0.1",
   });
   // A second app whose model never loads, to record readiness while loading, model_not_ready and
   // the rate limit.
@@ -166,6 +169,29 @@ async function recordRealUse(): Promise<void> {
   await api("range", "/v1/jobs/{id}/video", `/v1/jobs/${id}/video`, { headers: { range: "bytes=0-99" } });
   await api("bad range", "/v1/jobs/{id}/video", `/v1/jobs/${id}/video`, { headers: { range: "bytes=9-2" } });
   await api("list", "/v1/jobs", "/v1/jobs?limit=5");
+
+  // A job with a webhook: its delivery state is part of the job.
+  const receiver = await startReceiver(SECRET, () => 200);
+  try {
+    const hooked = await api("with webhook", "/v1/jobs", "/v1/jobs", {
+      method: "POST",
+      body: form(image, { ...TINY, webhook: `${receiver.url}/hook`, webhook_events: "started,completed" }),
+    });
+    for (const end = Date.now() + 60_000; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
+      const j = (await api("webhook state", "/v1/jobs/{id}", `/v1/jobs/${hooked.json().id}`)).json();
+      if (j.webhook.delivered === 2) break;
+    }
+    expect(receiver.calls.map((c) => c.verifyError)).toEqual([undefined, undefined]);
+    // Each webhook body is a Job too.
+    for (const call of receiver.calls)
+      records.push({ ...records.at(-1), label: "webhook body", body: call.body } as Recorded);
+  } finally {
+    await receiver.close();
+  }
+  await api("webhook refused", "/v1/jobs", "/v1/jobs", {
+    method: "POST",
+    body: form(image, { ...TINY, webhook: "https://169.254.169.254/latest/meta-data/" }),
+  });
 
   // A running job followed live, a queued one behind it, a full queue, and both canceled.
   const slow = (

@@ -9,6 +9,7 @@ import { I2vError } from "../../errors.ts";
 import { type Job, TERMINAL, toPublic } from "../../jobs/job.ts";
 import { inspectImage, outputSize } from "../../pipeline/image-input.ts";
 import { resolveParams } from "../../pipeline/params.ts";
+import { takeWebhook } from "../../webhooks/request.ts";
 import { readJobRequest } from "../job-request.ts";
 import type { LoadedParts, Service } from "../service.ts";
 import { verifyImageDecodes } from "../verify-image.ts";
@@ -41,6 +42,7 @@ export function jobRoutes(service: Service): Hono {
         return c.json(view(existing), 200);
       }
     }
+    const webhook = takeWebhook(request.fields, service.config.webhooks);
     const params = resolveParams(request.fields, {
       negative_prompt: manifest.defaults.negative_prompt,
       scheduler: manifest.scheduler.default,
@@ -67,6 +69,7 @@ export function jobRoutes(service: Service): Hono {
       error: null,
       attempts: 0,
       request_digest: request.digest,
+      webhook,
     };
     await queue.submit(job, request.image);
     c.header("Location", `/v1/jobs/${job.id}`);
