@@ -142,6 +142,10 @@ describe("HTTPS with I2V_TLS_CERT and I2V_TLS_KEY (real process)", () => {
       await new Promise((r) => setTimeout(r, 100));
     expect((await get("/livez", renewed.caPem)).status).toBe(200);
     await expect(get("/livez", certs.caPem)).rejects.toThrow();
+    // The same SIGHUP still reloads the model.
+    while (!service.output().includes("model reloaded") && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(service.output()).toContain("model reloaded");
 
     writeFileSync(files.cert, "not a certificate");
     service.process.kill("SIGHUP");
