@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Command } from "commander";
+import { summarizeJobLog } from "../client/log-summary.ts";
 import { cacheDir } from "../runtime/src/config/model-dir.ts";
-import { summarizeJobLog } from "../runtime/src/jobs/log-summary.ts";
 import { runCli } from "./lib/cli.ts";
 
 const program = new Command("logs").description("Read the runtime's job log.");

@@ -1,13 +1,14 @@
 import { Command } from "commander";
-import { ClientError } from "../runtime/src/client/api-error.ts";
-import { DEFAULT_SMOKE_IMAGE, runSmoke, SmokeError } from "../runtime/src/client/smoke.ts";
-import { formatMs, formatPhases } from "../runtime/src/client/smoke-phases.ts";
+import { ClientError } from "../client/api-error.ts";
+import { DEFAULT_SMOKE_IMAGE, runSmoke, SmokeError } from "../client/smoke.ts";
+import { formatMs, formatPhases } from "../client/smoke-phases.ts";
 import { runCli } from "./lib/cli.ts";
 
 const program = new Command("smoke")
   .description("One real generation against a running runtime, verified end to end.")
-  .requiredOption("--url <url>", "base URL of the runtime, e.g. http://localhost:7860")
+  .requiredOption("--url <url>", "base URL of the runtime, e.g. https://203.0.113.7:7860")
   .option("--token <token>", "bearer token (default: $I2V_TOKEN)", process.env.I2V_TOKEN)
+  .option("--ca <file>", "PEM file of the deployment's CA; only that CA is trusted (pinned)")
   .option("--image <file>", "photo to send", DEFAULT_SMOKE_IMAGE)
   .option("--prompt <text>", "prompt", "zoom in")
   .option("--preset <name>", "preset", "quick")
@@ -23,6 +24,7 @@ await runCli(async () => {
     const report = await runSmoke({
       url: opts.url,
       token: opts.token,
+      caFile: opts.ca,
       image: opts.image,
       prompt: opts.prompt,
       preset: opts.preset,

@@ -1,7 +1,7 @@
 import { Command, Option } from "commander";
 import Dockerode from "dockerode";
+import { formatPhases } from "../client/smoke-phases.ts";
 import { upLocal } from "../images/src/up-local.ts";
-import { formatPhases } from "../runtime/src/client/smoke-phases.ts";
 import { runCli } from "./lib/cli.ts";
 
 const program = new Command("up")

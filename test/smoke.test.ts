@@ -6,8 +6,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runSmoke, type SmokeError } from "../runtime/src/client/smoke.ts";
-import type { Job } from "../runtime/src/client/types.ts";
+import { runSmoke, type SmokeError } from "../client/smoke.ts";
+import type { Job } from "../client/types.ts";
 import { startService, type TestService } from "./support/service.ts";
 import { hasTool } from "./support/tools.ts";
 
@@ -45,6 +45,8 @@ interface FakeBehaviour {
   token?: string;
   /** Ignore Range headers (as a misconfigured proxy might). */
   noRange?: boolean;
+  /** Add a field the contract does not declare to the created job. */
+  undeclaredField?: boolean;
 }
 
 /** A runtime that follows the API contract (docs/api.md) but serves whatever video it is given. */
@@ -64,7 +66,7 @@ async function startFake(behaviour: FakeBehaviour) {
       started_at: now(),
       finished_at: now(),
       timings: { ...timings, vae_decode: 40, encode: 30 },
-      result: failed ? null : { ...QUICK, seed: 7 },
+      result: failed ? null : { ...QUICK, seed: 7, peak_rss_mb: 300 },
       video_url: failed ? null : `/v1/jobs/${j.id}/video`,
       error: failed
         ? { code: "inference_failed", message: "ORT said no", hint: "The job log has the runtime's message." }
@@ -90,24 +92,32 @@ async function startFake(behaviour: FakeBehaviour) {
       received.push({ fields, hasImage: form.get("image") instanceof Blob });
       const params = { prompt: fields.prompt ?? "", negative_prompt: "", preset: "quick", resolution: 256 };
       job = {
-        id: "job1",
+        id: "6f1c0000-0000-4000-8000-000000000001",
         client_id: fields.client_id ?? null,
         status: "queued",
         created_at: now(),
         started_at: null,
         finished_at: null,
         queue_position: 1,
-        params: { ...params, num_frames: 8, num_inference_steps: 30, guidance_scale: 7.5, target_fps: 8 },
+        params: {
+          ...params,
+          num_frames: 8,
+          num_inference_steps: 30,
+          guidance_scale: 7.5,
+          target_fps: 8,
+          decode_chunk_size: 4,
+        },
         progress: null,
         timings: null,
         result: null,
         video_url: null,
         error: null,
+        webhook: null,
       } as Job;
       job.params.seed = 7;
       job.params.scheduler = "ddim";
       res.setHeader("location", `/v1/jobs/${job.id}`);
-      return send(res, 202, job);
+      return send(res, 202, behaviour.undeclaredField ? { ...job, eta_s: 3 } : job);
     }
     if (!job || !url.pathname.startsWith(`/v1/jobs/${job.id}`)) {
       return send(res, 404, { error: { code: "not_found", message: "No such job.", hint: "Check the id." } });
@@ -261,8 +271,21 @@ describe.skipIf(!hasTool("ffmpeg", ["-version"]))("smoke test against a fake run
     try {
       const error = await smokeError({ url: fake.url, timeoutS: 30 });
       expect(error.code).toBe("job_failed");
-      expect(error.message).toBe("Job job1 failed: inference_failed: ORT said no");
+      expect(error.message).toBe(
+        "Job 6f1c0000-0000-4000-8000-000000000001 failed: inference_failed: ORT said no",
+      );
       expect(error.hint).toBe("The job log has the runtime's message.");
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  it("fails with contract_broken when a job carries a field the contract does not declare", async () => {
+    const fake = await startFake({ video: good, undeclaredField: true });
+    try {
+      const error = await smokeError({ url: fake.url, timeoutS: 30 });
+      expect(error.code).toBe("contract_broken");
+      expect(error.message).toContain('Unrecognized key: "eta_s"');
     } finally {
       await fake.stop();
     }
@@ -310,7 +333,10 @@ describe.skipIf(!hasTool("ffmpeg", ["-version"]))("smoke test against a fake run
       expect(failed.stderr).toContain("hint: ");
       const passed = await cli(["--url", fine.url, "--timeout", "30", "--json"]);
       expect(passed.code).toBe(0);
-      expect(JSON.parse(passed.stdout)).toMatchObject({ ok: true, job: { id: "job1", status: "succeeded" } });
+      expect(JSON.parse(passed.stdout)).toMatchObject({
+        ok: true,
+        job: { id: "6f1c0000-0000-4000-8000-000000000001", status: "succeeded" },
+      });
     } finally {
       await Promise.all([bad.stop(), fine.stop()]);
     }

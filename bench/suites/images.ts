@@ -1,13 +1,13 @@
 import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import Dockerode from "dockerode";
+import { ApiClient } from "../../client/api-client.ts";
+import { waitReady } from "../../client/wait-ready.ts";
 import { type BakeOptions, bake } from "../../images/src/bake.ts";
 import { changeCode, stageBenchApp } from "../../images/src/bench-app.ts";
 import { DEBIAN_BASE_IMAGE, ensureDebianBase } from "../../images/src/debian-base.ts";
 import { dockerClient } from "../../images/src/docker-client.ts";
 import { runContainer } from "../../images/src/run-container.ts";
-import { ApiClient } from "../../runtime/src/client/api-client.ts";
-import { waitReady } from "../../runtime/src/client/wait-ready.ts";
 import { type BenchSuite, figure } from "../types.ts";
 
 // Cold bake, code-only rebuild and image size, on the debian-local recipe (the production recipe's

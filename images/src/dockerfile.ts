@@ -95,8 +95,10 @@ export function renderDockerfile(plan: DockerfilePlan): string {
     "COPY app/ /app/",
     `USER ${recipe.user.uid}`,
     `EXPOSE ${recipe.runtime.port}`,
+    // With I2V_TLS_CERT the port speaks TLS only. The probe asks the local process whether it is
+    // alive and sends no token, so it skips the chain check (the certificate names the public address).
     `HEALTHCHECK --interval=10s --timeout=3s --start-period=120s CMD ["node", "-e", ${q(
-      "fetch('http://127.0.0.1:'+(process.env.PORT||7860)+'/livez').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))",
+      "const s=!!process.env.I2V_TLS_CERT;require(s?'https':'http').get({host:'127.0.0.1',port:process.env.PORT||7860,path:'/livez',rejectUnauthorized:false},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))",
     )}]`,
     `LABEL ${Object.entries(plan.labels)
       .sort(([a], [b]) => a.localeCompare(b))

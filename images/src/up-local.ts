@@ -1,8 +1,8 @@
 import type Dockerode from "dockerode";
-import { ApiClient } from "../../runtime/src/client/api-client.ts";
-import { ClientError } from "../../runtime/src/client/api-error.ts";
-import { runSmoke, type SmokeReport } from "../../runtime/src/client/smoke.ts";
-import { waitReady } from "../../runtime/src/client/wait-ready.ts";
+import { ApiClient } from "../../client/api-client.ts";
+import { ClientError } from "../../client/api-error.ts";
+import { runSmoke, type SmokeReport } from "../../client/smoke.ts";
+import { waitReady } from "../../client/wait-ready.ts";
 import { type BakeState, bake } from "./bake.ts";
 import { dockerClient } from "./docker-client.ts";
 import { type RunningContainer, runContainer } from "./run-container.ts";

@@ -16,7 +16,7 @@ let presets = [];
 let selectedPreset;
 /** @type {(() => void) | undefined} */
 let stopFollowing;
-/** @type {any} */
+/** @type {import("./contract").Job | undefined} */
 let currentJob;
 
 adoptTokenFromUrl();
@@ -68,7 +68,7 @@ async function submit() {
 }
 
 /** Shows a job, and follows it while it is not finished. */
-function open(/** @type {any} */ job) {
+function open(/** @type {import("./contract").Job} */ job) {
   stopFollowing?.();
   currentJob = job;
   clearError();
@@ -96,9 +96,10 @@ async function cancel() {
 
 async function loadPresets() {
   try {
+    /** @type {import("./contract").PresetsResponse} */
     const answer = await api("/v1/presets");
     presets = answer.presets;
-    applyLimits(answer.limits ?? {});
+    applyLimits(answer.limits);
     select(initialPreset(presets, selectedPreset));
   } catch (error) {
     $("presets").textContent = "Presets could not be loaded.";
@@ -124,7 +125,7 @@ function select(/** @type {import("./presets.js").PresetInfo | undefined} */ pre
 }
 
 /** Copies the service's parameter limits onto the inputs, so the browser checks them too. */
-function applyLimits(/** @type {Record<string, {min: number, max: number}>} */ limits) {
+function applyLimits(/** @type {import("./contract").Limits} */ limits) {
   const fields = {
     seed: "seed",
     steps: "num_inference_steps",
@@ -134,7 +135,7 @@ function applyLimits(/** @type {Record<string, {min: number, max: number}>} */ l
   };
   for (const [key, name] of Object.entries(fields)) {
     const input = form.elements.namedItem(name);
-    const range = limits[key];
+    const range = limits[/** @type {"seed" | "steps" | "guidance" | "frames" | "fps"} */ (key)];
     if (!(input instanceof HTMLInputElement) || !range) continue;
     input.min = String(range.min);
     input.max = String(range.max);
@@ -143,6 +144,7 @@ function applyLimits(/** @type {Record<string, {min: number, max: number}>} */ l
 
 async function loadRecent() {
   try {
+    /** @type {import("./contract").JobList} */
     const { jobs } = await api("/v1/jobs?limit=10");
     renderRecent($("recent"), jobs, open);
   } catch {
@@ -152,6 +154,7 @@ async function loadRecent() {
 
 async function loadSystem() {
   try {
+    /** @type {import("./contract").System} */
     const s = await api("/v1/system");
     if (!s.ready || !s.model || !s.memory) {
       $("system").textContent = "Loading the model…";

@@ -14,7 +14,7 @@ export function isTerminal(job) {
  * connection drops; when it gives up (an HTTP error such as 401), polling takes over, which goes
  * through api() and so can ask for a token.
  * @param {string} id
- * @param {(job: any) => void} onUpdate
+ * @param {(job: import("./contract").Job) => void} onUpdate
  * @param {(error: unknown) => void} onError
  * @returns {() => void} stops following
  */
@@ -23,7 +23,7 @@ export function followJob(id, onUpdate, onError) {
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let timer;
   const source = new EventSource(withToken(`/v1/jobs/${encodeURIComponent(id)}/events`));
-  const handle = (/** @type {any} */ job) => {
+  const handle = (/** @type {import("./contract").Job} */ job) => {
     if (stopped) return;
     onUpdate(job);
     if (isTerminal(job)) stop();

@@ -16,7 +16,7 @@ const STAGE_LABELS = /** @type {Record<string, string>} */ ({
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
 /** Shows a job's state in the output panel: progress while it runs, the video once it is done. */
-export function showJob(/** @type {any} */ job) {
+export function showJob(/** @type {import("./contract").Job} */ job) {
   $("placeholder").hidden = true;
   const running = job.status === "queued" || job.status === "running";
   $("progress-box").hidden = !running;
@@ -28,13 +28,13 @@ export function showJob(/** @type {any} */ job) {
     showError({ message: "The job was canceled.", hint: "Submit it again to retry." });
 }
 
-function showProgress(/** @type {any} */ job) {
+function showProgress(/** @type {import("./contract").Job} */ job) {
   const bar = /** @type {HTMLProgressElement} */ ($("progress"));
   const p = job.progress;
   let text;
   if (job.status === "queued") {
-    text =
-      job.queue_position > 1 ? `Queued: ${job.queue_position - 1} job(s) ahead` : "Queued: starting soon";
+    const ahead = (job.queue_position ?? 1) - 1;
+    text = ahead > 0 ? `Queued: ${ahead} job(s) ahead` : "Queued: starting soon";
     bar.removeAttribute("value"); // indeterminate
   } else if (p) {
     const stage = STAGE_LABELS[p.stage] ?? p.stage;
@@ -48,9 +48,10 @@ function showProgress(/** @type {any} */ job) {
   bar.setAttribute("aria-valuetext", text);
 }
 
-function showResult(/** @type {any} */ job) {
+function showResult(/** @type {import("./contract").Job} */ job) {
   const video = /** @type {HTMLVideoElement} */ ($("video"));
-  const src = withToken(job.video_url);
+  // A succeeded job always has its video_url (the contract's Job); the fallback keeps the type honest.
+  const src = withToken(job.video_url ?? `/v1/jobs/${encodeURIComponent(job.id)}/video`);
   // Re-setting the same src would restart the video on every update.
   if (video.getAttribute("src") !== src) {
     video.src = src;

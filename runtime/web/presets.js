@@ -1,11 +1,7 @@
 // @ts-check
 /** Preset buttons: one per preset the service offers, greyed out with the reason when it will not fit. */
 
-/**
- * @typedef {{name: string, label: string, resolution: number, num_frames: number,
- *   num_inference_steps: number, target_fps: number, guidance_scale: number,
- *   fits: boolean, reason: string | null, estimated_mb: number | null, free_mb: number | null}} PresetInfo
- */
+/** @typedef {import("./contract").Preset} PresetInfo */
 
 /**
  * Renders the buttons into `container`. Infeasible presets stay focusable (aria-disabled, not

@@ -3,8 +3,8 @@
 /**
  * The recent jobs list: newest first; clicking one shows it (its video, its progress or its error).
  * @param {HTMLOListElement} list
- * @param {any[]} jobs
- * @param {(job: any) => void} onOpen
+ * @param {import("./contract").Job[]} jobs
+ * @param {(job: import("./contract").Job) => void} onOpen
  */
 export function renderRecent(list, jobs, onOpen) {
   if (jobs.length === 0) {

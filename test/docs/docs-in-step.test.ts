@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { SERVICE_ENV_VARS } from "../../runtime/src/config/service-config.ts";
@@ -28,4 +28,26 @@ describe("docs stay in step with the code", () => {
     );
     expect(SERVICE_ENV_VARS.filter((name) => !documented.has(name))).toEqual([]);
   });
+
+  test("docs/configuration.md documents nothing the runtime does not read", () => {
+    // Every name in the table's first column (`A`, `B` rows list several).
+    const rows = [...docs("configuration.md").matchAll(/^\| ((?:`[A-Z0-9_]+`(?:, )?)+) \|/gm)];
+    const documented = rows.flatMap((m) =>
+      [...(m[1] ?? "").matchAll(/`([A-Z0-9_]+)`/g)].map((n) => n[1] as string),
+    );
+    const source = sourceText(path.resolve(import.meta.dirname, "../../runtime/src"));
+    // Outside the env schema: read where they are used (cache folder, demo size, ffmpeg paths).
+    const elsewhere = documented.filter((name) => !SERVICE_ENV_VARS.includes(name));
+    expect(elsewhere.filter((name) => !new RegExp(`env\\??\\.${name}\\b|"${name}"`).test(source))).toEqual(
+      [],
+    );
+  });
 });
+
+/** All TypeScript under a folder, concatenated. */
+function sourceText(dir: string): string {
+  return readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((file) => file.endsWith(".ts"))
+    .map((file) => readFileSync(path.join(dir, file), "utf8"))
+    .join("\n");
+}

@@ -2,9 +2,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ApiClient } from "../../runtime/src/client/api-client.ts";
-import { ClientError } from "../../runtime/src/client/api-error.ts";
-import { waitReady as waitForReady } from "../../runtime/src/client/wait-ready.ts";
+import { ApiClient } from "../../client/api-client.ts";
+import { ClientError } from "../../client/api-error.ts";
+import { waitReady as waitForReady } from "../../client/wait-ready.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
@@ -55,7 +55,7 @@ export async function startService(options: ServiceOptions = {}): Promise<TestSe
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setInterval(() => {
-      const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(output);
+      const match = /listening on (https?:\/\/[\d.]+:\d+)/.exec(output);
       if (match?.[1]) {
         clearInterval(timer);
         resolve(match[1]);

@@ -1,6 +1,7 @@
 import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
+import { parseAllowList } from "../webhooks/address-policy.ts";
 import { cacheDir } from "./model-dir.ts";
 
 const number = (fallback: number) => z.coerce.number().default(fallback);
@@ -37,6 +38,21 @@ const envSchema = z.object({
   I2V_HEADERS_TIMEOUT_S: z.coerce.number().positive().default(20),
   I2V_REQUEST_TIMEOUT_S: z.coerce.number().positive().default(120),
   I2V_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  I2V_TLS_CERT: z.string().min(1).optional(),
+  I2V_TLS_KEY: z.string().min(1).optional(),
+  I2V_WEBHOOK_SECRET: z
+    .string()
+    .regex(
+      /^whsec_[A-Za-z0-9+/]{22,}={0,2}$/,
+      "must be whsec_ and at least 16 bytes in base64 (whsec_$(openssl rand -base64 32))",
+    )
+    .optional(),
+  I2V_WEBHOOK_ALLOW_HOSTS: z.string().default(""),
+  I2V_WEBHOOK_RETRY_S: z
+    .string()
+    .regex(/^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*\s*$/, "must be comma-separated seconds, e.g. 5,30,120")
+    .default("5,30,120,600,1800"),
+  I2V_WEBHOOK_TIMEOUT_S: z.coerce.number().positive().default(10),
 });
 
 export type ServiceConfig = ReturnType<typeof parseServiceConfig>;
@@ -47,14 +63,23 @@ export const SERVICE_ENV_VARS = Object.keys(envSchema.shape);
 /** Reads the service configuration; every invalid variable is reported as `NAME: problem`. */
 export function parseServiceConfig(env: NodeJS.ProcessEnv = process.env) {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  if (Boolean(env.I2V_TLS_CERT) !== Boolean(env.I2V_TLS_KEY)) {
+    problems.push(
+      `${env.I2V_TLS_CERT ? "I2V_TLS_KEY" : "I2V_TLS_CERT"}: must be set too (HTTPS needs both the certificate and its key), or unset both for plain HTTP`,
+    );
+  }
+  const allowList = parseAllowList(
+    typeof env.I2V_WEBHOOK_ALLOW_HOSTS === "string" ? env.I2V_WEBHOOK_ALLOW_HOSTS : "",
+  );
+  problems.push(...allowList.problems.map((p) => `I2V_WEBHOOK_ALLOW_HOSTS: ${p}`));
+  if (!parsed.success || problems.length > 0) {
     throw Object.assign(new Error(`Invalid configuration:\n  - ${problems.join("\n  - ")}`), {
       hint: "Fix the environment variables above (docs/configuration.md lists them all).",
       problems,
     });
   }
-  const e = parsed.data;
+  const e = parsed.data as z.output<typeof envSchema>;
   return {
     port: e.PORT,
     host: e.I2V_HOST,
@@ -88,5 +113,15 @@ export function parseServiceConfig(env: NodeJS.ProcessEnv = process.env) {
     headersTimeoutMs: e.I2V_HEADERS_TIMEOUT_S * 1000,
     requestTimeoutMs: Math.max(e.I2V_REQUEST_TIMEOUT_S, e.I2V_HEADERS_TIMEOUT_S) * 1000,
     logLevel: e.I2V_LOG_LEVEL,
+    /** PEM files: with both set the port serves HTTPS only (runtime/src/server/tls.ts). */
+    tls: e.I2V_TLS_CERT && e.I2V_TLS_KEY ? { certFile: e.I2V_TLS_CERT, keyFile: e.I2V_TLS_KEY } : undefined,
+    /** Completion webhooks (runtime/src/webhooks): signing secret, SSRF exceptions, retries. */
+    webhooks: {
+      secret: e.I2V_WEBHOOK_SECRET,
+      allow: allowList.allow,
+      retryDelaysMs: e.I2V_WEBHOOK_RETRY_S.split(",").map((s) => Number(s.trim()) * 1000),
+      timeoutMs: e.I2V_WEBHOOK_TIMEOUT_S * 1000,
+      progressIntervalMs: 2000,
+    },
   };
 }

@@ -1,9 +1,20 @@
+import type * as contract from "../contract/index.ts";
 import type { ErrorCode } from "../errors.ts";
 import type { Progress, Stage } from "../pipeline/generate.ts";
 import type { GenerateParams } from "../pipeline/params.ts";
+import { type StoredWebhook, webhookState } from "../webhooks/state.ts";
 
-export type JobStatus = "queued" | "running" | "succeeded" | "failed" | "canceled";
+export type JobStatus = contract.JobStatus;
 export const TERMINAL: ReadonlySet<JobStatus> = new Set(["succeeded", "failed", "canceled"]);
+
+/** Compile-time guards: the pipeline's own types and the contract must describe the same values. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const sameShapes: [
+  Same<Stage, contract.StageName>,
+  Same<Progress, contract.Progress>,
+  Same<GenerateParams, contract.JobParams>,
+] = [true, true, true];
+void sameShapes;
 
 /** A job as stored on disk and returned by the API. */
 export interface Job {
@@ -33,20 +44,30 @@ export interface Job {
   attempts: number;
   /** Digest of the request (image and fields) behind a client id, to detect a reused id. */
   request_digest: string;
+  /** The webhook and its deliveries (the outbox), when the request named one. */
+  webhook?: StoredWebhook | null;
 }
 
-/** The API's view of a job: adds queue position and the video URL. */
-export interface PublicJob extends Omit<Job, "attempts" | "size" | "estimated_mb" | "request_digest"> {
-  queue_position: number | null;
-  video_url: string | null;
-}
+/** The API's view of a job (the contract's Job): adds queue position and the video URL. */
+export type PublicJob = contract.Job;
 
+/** Field by field, so a field added to the stored job never leaks into the API unannounced. */
 export function toPublic(job: Job, queuePosition: number | null): PublicJob {
-  const { attempts: _a, size: _s, estimated_mb: _e, request_digest: _d, ...rest } = job;
   return {
-    ...rest,
+    id: job.id,
+    client_id: job.client_id,
+    status: job.status,
+    created_at: job.created_at,
+    started_at: job.started_at,
+    finished_at: job.finished_at,
     queue_position: job.status === "queued" ? queuePosition : null,
+    params: job.params,
+    progress: job.progress,
+    timings: job.timings,
+    result: job.result,
     video_url: job.status === "succeeded" ? `/v1/jobs/${job.id}/video` : null,
+    error: job.error,
+    webhook: webhookState(job.webhook),
   };
 }
 

@@ -10,6 +10,9 @@ import { jobRoutes } from "./routes/jobs.ts";
 import { systemRoutes } from "./routes/system.ts";
 import type { Service } from "./service.ts";
 
+/** The challenge on every 401 (RFC 6750 section 3). */
+export const UNAUTHORIZED_CHALLENGE = 'Bearer realm="i2v"';
+
 /** The page's static files, shipped with the runtime. */
 export const WEB_DIR = path.resolve(import.meta.dirname, "../../web");
 
@@ -31,6 +34,8 @@ export function createApp(service: Service): Hono {
     const retryAfter = failure.details?.retry_after_s;
     if (typeof retryAfter === "number") c.header("Retry-After", String(retryAfter));
     if (failure.code === "shutting_down" || failure.code === "model_not_ready") c.header("Retry-After", "5");
+    // RFC 6750: a 401 names the scheme, so generic clients know to send a bearer token.
+    if (failure.status === 401) c.header("WWW-Authenticate", UNAUTHORIZED_CHALLENGE);
     return c.json({ error: failure.toJSON() }, failure.status as 400);
   });
   app.notFound((c) =>

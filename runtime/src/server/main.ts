@@ -5,7 +5,7 @@ import { startService } from "./start.ts";
 /**
  * The runtime's entry point: listen, load the model, and handle signals. SIGTERM/SIGINT drain
  * (stop accepting, finish or requeue running jobs, exit within I2V_DRAIN_TIMEOUT_S); SIGHUP
- * reloads the model atomically.
+ * reloads the model atomically and re-reads the TLS certificate files.
  */
 let config: ReturnType<typeof parseServiceConfig>;
 try {
@@ -16,7 +16,16 @@ try {
   process.exit(1);
 }
 const logger = pino({ level: config.logLevel });
-const running = await startService(config, logger);
+let running: Awaited<ReturnType<typeof startService>>;
+try {
+  running = await startService(config, logger);
+} catch (error) {
+  // Configuration the service cannot start with (a TLS file, a busy port): say what and how to fix.
+  console.error(`error: ${(error as Error).message}`);
+  const hint = (error as { hint?: string }).hint;
+  if (hint) console.error(`hint: ${hint}`);
+  process.exit(1);
+}
 logger.info({ url: running.url, data_dir: config.dataDir }, `listening on ${running.url}`);
 running.ready.then(
   () => logger.info(`ready: open ${running.url} in a browser`),
@@ -41,6 +50,11 @@ const stop = (signal: string) => {
 process.on("SIGTERM", () => stop("SIGTERM"));
 process.on("SIGINT", () => stop("SIGINT"));
 process.on("SIGHUP", () => {
+  running
+    .reloadCertificate()
+    .catch((error) =>
+      logger.error({ err: error }, "certificate reload failed; still serving the previous certificate"),
+    );
   running
     .reload()
     .catch((error) => logger.error({ err: error }, "reload failed; still serving the previous model"));

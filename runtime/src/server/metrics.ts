@@ -33,6 +33,12 @@ export class ServiceMetrics {
     buckets: DURATION_BUCKETS,
     registers: [this.registry],
   });
+  readonly webhookDeliveries = new Counter({
+    name: "i2v_webhook_deliveries_total",
+    help: "Webhook delivery attempts by event and outcome (delivered, retry, failed, refused).",
+    labelNames: ["event", "outcome"],
+    registers: [this.registry],
+  });
   readonly stageSeconds = new Histogram({
     name: "i2v_stage_duration_seconds",
     help: "Time per pipeline stage of succeeded jobs.",

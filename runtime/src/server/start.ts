@@ -1,3 +1,4 @@
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import pino, { type Logger } from "pino";
@@ -5,12 +6,15 @@ import { resolveModelDir } from "../config/model-dir.ts";
 import type { ServiceConfig } from "../config/service-config.ts";
 import { InferenceEngine } from "../engine/engine.ts";
 import { Admission } from "../jobs/admission.ts";
+import { toPublic } from "../jobs/job.ts";
 import { memoryProbeFor } from "../jobs/memory.ts";
 import { JobQueue } from "../jobs/queue.ts";
 import { JobStore } from "../jobs/store.ts";
 import { loadManifest } from "../pipeline/manifest.ts";
+import { WebhookDispatcher } from "../webhooks/dispatcher.ts";
 import { createApp } from "./app.ts";
 import { Service } from "./service.ts";
+import { readTlsFiles } from "./tls.ts";
 
 export const VERSION = "0.1.0";
 
@@ -23,6 +27,11 @@ export interface RunningService {
   ready: Promise<void>;
   /** Reloads the model (same spec, re-read from disk); in-flight jobs finish on the old sessions. */
   reload(): Promise<void>;
+  /**
+   * Re-reads I2V_TLS_CERT and I2V_TLS_KEY for new connections (open ones keep theirs); a broken
+   * file is refused and the previous certificate keeps serving. No-op on plain HTTP.
+   */
+  reloadCertificate(): Promise<void>;
   /** Drains: stop accepting, finish or requeue running jobs within the deadline, then close. */
   shutdown(): Promise<void>;
 }
@@ -36,30 +45,40 @@ export async function startService(
   config: ServiceConfig,
   logger: Logger = pino({ level: config.logLevel }),
 ): Promise<RunningService> {
+  // Checked before anything else: a wrong certificate path must fail the start, not the first client.
+  const tls = config.tls ? await readTlsFiles(config.tls) : undefined;
   const store = await JobStore.open(config.dataDir);
   const service = new Service(config, store, logger, VERSION);
   const app = createApp(service);
   // Slow clients cannot hold a connection open forever: headers and the whole request body must
   // arrive within their deadlines. Node checks them every `connectionsCheckingInterval` (30 s by
   // default, which would let a slow-headers client stay up to 50 s), so check more often.
-  const server = serve({
-    fetch: app.fetch,
-    port: config.port,
-    hostname: config.host,
-    serverOptions: {
-      headersTimeout: config.headersTimeoutMs,
-      requestTimeout: config.requestTimeoutMs,
-      connectionsCheckingInterval: Math.min(5000, config.headersTimeoutMs / 2),
-    },
-  });
+  const timeouts = {
+    headersTimeout: config.headersTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(5000, config.headersTimeoutMs / 2),
+  };
+  // With a certificate the port speaks TLS only: a plain-HTTP request fails the handshake and is
+  // closed, so a token can never be sent in clear to this port.
+  const server = tls
+    ? serve({
+        fetch: app.fetch,
+        port: config.port,
+        hostname: config.host,
+        createServer: createHttpsServer,
+        serverOptions: { ...timeouts, cert: tls.cert, key: tls.key },
+      })
+    : serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: timeouts });
   server.setTimeout(0);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
   });
   const address = server.address() as AddressInfo;
-  const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${address.port}`;
+  const url = `${tls ? "https" : "http"}://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${address.port}`;
+  if (tls) logger.info({ valid_to: tls.validTo, names: tls.names }, "serving HTTPS");
 
+  let webhooks: WebhookDispatcher | undefined;
   const ready = (async () => {
     const modelDir = await resolveModelDir(config.model);
     const engine = await InferenceEngine.start(modelDir, config.runtime);
@@ -78,10 +97,19 @@ export async function startService(
       imageLimits: config.imageLimits,
     });
     service.observe(queue);
+    webhooks = new WebhookDispatcher({
+      records: store,
+      settings: config.webhooks,
+      logger,
+      view: (job) => toPublic(job, queue.position(job.id)),
+      count: (event, outcome) => service.metrics.webhookDeliveries.inc({ event, outcome }),
+    });
+    webhooks.observe(queue);
     // Recover before turning ready, so nobody sees a job in a state the restart is about to change.
     const recovered = await queue.recover();
+    const webhooksResumed = webhooks.recover();
     service.attach({ engine, queue, admission, manifest: loaded.manifest });
-    logger.info({ model: engine.info, recovered }, "model ready");
+    logger.info({ model: engine.info, recovered, webhooks_resumed: webhooksResumed }, "model ready");
     await store.prune(config.resultsMaxAgeMs, config.resultsMaxBytes);
   })();
   ready.catch((error) => logger.error({ err: error }, "model failed to load"));
@@ -102,6 +130,12 @@ export async function startService(
       const info = await loaded.engine.reload(await resolveModelDir(config.model));
       logger.info({ model: info }, "model reloaded");
     },
+    async reloadCertificate() {
+      if (!config.tls) return;
+      const fresh = await readTlsFiles(config.tls);
+      (server as HttpsServer).setSecureContext({ cert: fresh.cert, key: fresh.key });
+      logger.info({ valid_to: fresh.validTo, names: fresh.names }, "certificate reloaded");
+    },
     async shutdown() {
       clearInterval(pruning);
       await ready.catch(() => undefined);
@@ -109,6 +143,7 @@ export async function startService(
         await service.loaded.queue.drain(config.drainTimeoutMs);
         await service.loaded.engine.close();
       }
+      webhooks?.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -75,9 +75,11 @@ describe("auth with I2V_TOKEN (real process)", () => {
           status: 401,
           code: "unauthorized",
         });
+        expect(response.headers.get("www-authenticate")).toBe('Bearer realm="i2v"');
       }
       const wrongQuery = await call(`${route}?access_token=${WRONG}`, { method });
       expect(wrongQuery.status).toBe(401);
+      expect(wrongQuery.headers.get("www-authenticate")).toBe('Bearer realm="i2v"');
       await wrongQuery.body?.cancel();
     }
   });

@@ -4,10 +4,12 @@ import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
+import type { JobList } from "../../contract/index.ts";
 import { I2vError } from "../../errors.ts";
 import { type Job, TERMINAL, toPublic } from "../../jobs/job.ts";
 import { inspectImage, outputSize } from "../../pipeline/image-input.ts";
 import { resolveParams } from "../../pipeline/params.ts";
+import { takeWebhook } from "../../webhooks/request.ts";
 import { readJobRequest } from "../job-request.ts";
 import type { LoadedParts, Service } from "../service.ts";
 import { verifyImageDecodes } from "../verify-image.ts";
@@ -40,6 +42,7 @@ export function jobRoutes(service: Service): Hono {
         return c.json(view(existing), 200);
       }
     }
+    const webhook = takeWebhook(request.fields, service.config.webhooks);
     const params = resolveParams(request.fields, {
       negative_prompt: manifest.defaults.negative_prompt,
       scheduler: manifest.scheduler.default,
@@ -66,6 +69,7 @@ export function jobRoutes(service: Service): Hono {
       error: null,
       attempts: 0,
       request_digest: request.digest,
+      webhook,
     };
     await queue.submit(job, request.image);
     c.header("Location", `/v1/jobs/${job.id}`);
@@ -74,7 +78,7 @@ export function jobRoutes(service: Service): Hono {
 
   app.get("/", (c) => {
     const limit = Math.min(100, Math.max(1, Number(c.req.query("limit") ?? 20) || 20));
-    return c.json({ jobs: service.store.list(limit).map(view) });
+    return c.json({ jobs: service.store.list(limit).map(view) } satisfies JobList);
   });
 
   app.get("/:id", (c) => c.json(view(find(c.req.param("id")))));

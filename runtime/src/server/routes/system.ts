@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import type { Liveness, PresetsResponse, Readiness, System } from "../../contract/index.ts";
 import { LIMITS } from "../../pipeline/params.ts";
 import { PRESET_NAMES, PRESETS } from "../../pipeline/presets.ts";
 import { openApiDocument } from "../openapi.ts";
@@ -8,12 +9,12 @@ import type { Service } from "../service.ts";
 export function systemRoutes(service: Service): Hono {
   const app = new Hono();
 
-  app.get("/livez", (c) => c.json({ status: "ok" }));
+  app.get("/livez", (c) => c.json({ status: "ok" } satisfies Liveness));
 
   app.get("/readyz", (c) =>
-    service.loaded
-      ? c.json({ status: "ready", model: service.modelInfo?.name })
-      : c.json({ status: "loading" }, 503),
+    service.loaded && service.modelInfo
+      ? c.json({ status: "ready", model: service.modelInfo.name } satisfies Readiness)
+      : c.json({ status: "loading" } satisfies Readiness, 503),
   );
 
   app.get("/v1/presets", async (c) => {
@@ -36,17 +37,29 @@ export function systemRoutes(service: Service): Hono {
         };
       }),
     );
-    return c.json({ presets, limits: LIMITS });
+    return c.json({ presets, limits: LIMITS } satisfies PresetsResponse);
   });
 
   app.get("/v1/system", async (c) => {
     const loaded = service.loaded;
     const memory = loaded ? await loaded.admission.reading() : undefined;
+    const info = service.modelInfo;
     return c.json({
       version: service.version,
       started_at: service.startedAt.toISOString(),
       ready: Boolean(loaded),
-      model: service.modelInfo ?? null,
+      model: info
+        ? {
+            name: info.name,
+            dir: info.dir,
+            variant: info.variant,
+            provider: info.provider,
+            ...(info.providerWarning ? { providerWarning: info.providerWarning } : {}),
+            loadMs: info.loadMs,
+            warmupMs: info.warmupMs,
+            defaults: { negative_prompt: info.defaults.negative_prompt, scheduler: info.defaults.scheduler },
+          }
+        : null,
       memory: memory
         ? { kind: memory.kind, total_mb: Math.round(memory.totalMb), free_mb: Math.round(memory.freeMb) }
         : null,
@@ -56,7 +69,7 @@ export function systemRoutes(service: Service): Hono {
         capacity: service.config.queueCapacity,
         concurrency: service.config.concurrency,
       },
-    });
+    } satisfies System);
   });
 
   app.get("/metrics", async (c) => {

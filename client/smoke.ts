@@ -6,26 +6,27 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
-import { deadline } from "../util/deadline.ts";
-import { sleep } from "../util/sleep.ts";
+import { deadline } from "../runtime/src/util/deadline.ts";
+import { sleep } from "../runtime/src/util/sleep.ts";
 import { ApiClient } from "./api-client.ts";
 import { apiErrorFrom, ClientError } from "./api-error.ts";
 import { type FollowMethod, followJob } from "./follow-job.ts";
 import { type Phase, phasesOf } from "./smoke-phases.ts";
+import { trustAgent } from "./tls-trust.ts";
 import type { Job } from "./types.ts";
 import { type VideoCheck, verifyVideo } from "./verify-video.ts";
 import { waitReady } from "./wait-ready.ts";
 
 /** The photo the smoke test sends unless told otherwise (a real photograph, 512x512). */
-export const DEFAULT_SMOKE_IMAGE = fileURLToPath(
-  new URL("../../../test/fixtures/astronaut.png", import.meta.url),
-);
+export const DEFAULT_SMOKE_IMAGE = fileURLToPath(new URL("../test/fixtures/astronaut.png", import.meta.url));
 
 export interface SmokeOptions {
   /** Base URL of the runtime, e.g. http://localhost:7860. */
   url: string;
   /** Bearer token, when the deployment has one. */
   token?: string;
+  /** PEM file of the CA to trust (the deployment's private CA): only that CA is trusted. */
+  caFile?: string;
   /** Photo to send (default DEFAULT_SMOKE_IMAGE). */
   image?: string;
   /** Prompt (default "zoom in": the demo model understands it). */
@@ -77,7 +78,7 @@ export class SmokeError extends ClientError {
 export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
   const log = options.log ?? (() => {});
   const timeoutMs = (options.timeoutS ?? 600) * 1000;
-  const client = new ApiClient(options.url, options.token);
+  const client = new ApiClient(options.url, options.token, await trustAgent(options.caFile, options.url));
   const imagePath = options.image ?? DEFAULT_SMOKE_IMAGE;
   const image = await readImage(imagePath);
   // Created after the last step that can throw outside the try, so the finally always disposes it.

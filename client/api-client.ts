@@ -1,13 +1,20 @@
+import { type Agent, FormData, fetch as undiciFetch } from "undici";
 import { apiErrorFrom, ClientError } from "./api-error.ts";
+import { parseJob } from "./contract.ts";
+import { tlsFailure } from "./tls-trust.ts";
 import type { Job, JobRequest } from "./types.ts";
 
-/** A small typed client for the runtime's HTTP API (Node's fetch; no dependencies). */
+/**
+ * A small typed client for the runtime's HTTP API, on undici's fetch so that the connection pool
+ * (the trusted CA) is the caller's choice (see tls-trust.ts).
+ */
 export class ApiClient {
   readonly baseUrl: string;
 
   constructor(
     baseUrl: string,
     private readonly token?: string,
+    private readonly agent?: Agent,
   ) {
     this.baseUrl = baseUrl.replace(/\/+$/, "");
   }
@@ -22,9 +29,16 @@ export class ApiClient {
     const headers = new Headers(init.headers);
     if (this.token) headers.set("authorization", `Bearer ${this.token}`);
     try {
-      return await fetch(this.url(path), { ...init, headers });
+      const response = await undiciFetch(this.url(path), {
+        ...(init as object),
+        headers: plainHeaders(headers),
+        ...(this.agent ? { dispatcher: this.agent } : {}),
+      });
+      return response as unknown as Response;
     } catch (error) {
       if ((error as Error).name === "AbortError" || (error as Error).name === "TimeoutError") throw error;
+      const tls = tlsFailure(error, this.url(path));
+      if (tls) throw tls;
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       throw new ClientError(
         "unreachable",
@@ -56,13 +70,28 @@ export class ApiClient {
     for (const [name, value] of Object.entries(fields)) {
       if (value !== undefined) form.set(name, String(value));
     }
-    const { status, body } = await this.json<Job>("/v1/jobs", { method: "POST", body: form, signal });
-    return { status, job: body };
+    const { status, body } = await this.json<unknown>("/v1/jobs", {
+      method: "POST",
+      body: form as unknown as BodyInit,
+      signal,
+    });
+    return { status, job: parseJob(body, "POST /v1/jobs") };
   }
 
   getJob(id: string, signal?: AbortSignal): Promise<Job> {
-    return this.json<Job>(`/v1/jobs/${encodeURIComponent(id)}`, { signal }).then((r) => r.body);
+    return this.json<unknown>(`/v1/jobs/${encodeURIComponent(id)}`, { signal }).then((r) =>
+      parseJob(r.body, "GET /v1/jobs/:id"),
+    );
   }
+}
+
+/** undici's fetch takes a plain record; the global Headers class belongs to Node's own copy. */
+function plainHeaders(headers: Headers): Record<string, string> {
+  const plain: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    plain[name] = value;
+  });
+  return plain;
 }
 
 function mimeOf(filename: string): string {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { percentile, summarizeJobLog } from "../../src/jobs/log-summary.ts";
+import { percentile, summarizeJobLog } from "../../client/log-summary.ts";
 
 const record = (preset: string, outcome: string, run_ms: number | null, error_code: string | null = null) =>
   JSON.stringify({ level: 30, msg: "job finished", preset, outcome, run_ms, queue_wait_ms: 100, error_code });

@@ -1,5 +1,5 @@
 import sharp from "sharp";
-import { decodeFrames, probeVideo, type VideoInfo } from "../encode/probe.ts";
+import { decodeFrames, probeVideo, type VideoInfo } from "../runtime/src/encode/probe.ts";
 
 /** What the video must be: the job's parameters and result. */
 export interface ExpectedVideo {

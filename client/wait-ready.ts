@@ -1,5 +1,5 @@
-import { withDeadline } from "../util/deadline.ts";
-import { sleep } from "../util/sleep.ts";
+import { withDeadline } from "../runtime/src/util/deadline.ts";
+import { sleep } from "../runtime/src/util/sleep.ts";
 import type { ApiClient } from "./api-client.ts";
 import { apiErrorFrom, ClientError } from "./api-error.ts";
 

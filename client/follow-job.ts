@@ -1,6 +1,7 @@
-import { sleep } from "../util/sleep.ts";
+import { sleep } from "../runtime/src/util/sleep.ts";
 import type { ApiClient } from "./api-client.ts";
-import { apiErrorFrom } from "./api-error.ts";
+import { apiErrorFrom, ClientError } from "./api-error.ts";
+import { parseJob } from "./contract.ts";
 import { readEvents } from "./sse.ts";
 import { type Job, TERMINAL_STATUSES } from "./types.ts";
 
@@ -39,8 +40,8 @@ export async function followJob(
     if (response.status === 401) throw await apiErrorFrom(response, "GET events");
     if (response.ok && response.body) {
       for await (const event of readEvents(response.body)) {
-        const next = parseJob(event.data);
-        if (!next) continue;
+        if (event.event === "ping") continue;
+        const next = parseJob(JSON.parse(event.data), `GET events (${event.event})`);
         update(next);
         if (isTerminal(next)) {
           await response.body.cancel().catch(() => {});
@@ -50,6 +51,8 @@ export async function followJob(
     }
   } catch (error) {
     if (options.signal?.aborted || (error as { status?: number }).status === 401) throw error;
+    // A job that breaks the contract is the finding itself, not a broken stream.
+    if (error instanceof ClientError && error.code === "contract_broken") throw error;
     // Stream broke: fall through to polling, which reports its own errors.
   }
   const pollMs = options.pollMs ?? 500;
@@ -62,13 +65,4 @@ export async function followJob(
 
 export function isTerminal(job: Job): boolean {
   return TERMINAL_STATUSES.includes(job.status);
-}
-
-function parseJob(data: string): Job | undefined {
-  try {
-    const value = JSON.parse(data) as Job;
-    return typeof value?.id === "string" && typeof value.status === "string" ? value : undefined;
-  } catch {
-    return undefined;
-  }
 }
