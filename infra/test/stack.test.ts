@@ -4,14 +4,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, it } from "vitest";
 import { isGpuInstanceType } from "../decisions/gpu-family.ts";
 import { REQUIRED_TAG_KEYS } from "../decisions/tags.ts";
+import type { ListedResource as RecordedResource } from "../preview/listing.ts";
+import { installMocks, MOCK_TOKEN, type Recording, resolved, settle } from "../preview/mock-engine.ts";
 import type { RawConfig } from "../settings.ts";
-import { installMocks, MOCK_TOKEN, type RecordedResource, resolved, settle } from "./support/pulumi-mocks.ts";
 import { testSettings } from "./support/settings.ts";
 
-// The reviewer's rules, checked on what the program actually declares (Pulumi mocks, no AWS).
+// The reviewer's rules, checked on what the program actually declares, in the same listing
+// `npm run deploy-plan -- --resources` prints (Pulumi mocks, no AWS; secrets as "[secret]").
 
 let stackCounter = 0;
-let recorded: { resources: RecordedResource[]; calls: string[] };
+let recorded: Recording;
 
 beforeEach(async () => {
   stackCounter += 1;
@@ -169,6 +171,7 @@ describe("user-data and the token", () => {
     const { outputs, resources } = await deploy();
     const parameter = single(resources, "aws:ssm/parameter:Parameter");
     expect(parameter.inputs.type).toBe("SecureString");
+    expect(parameter.inputs.value).toBe("[secret]");
     expect(await pulumi.isSecret(outputs.apiToken as pulumi.Output<string>)).toBe(true);
   });
 
