@@ -22,3 +22,4 @@ export const sessionCommand = outputs.sessionCommand;
 export const tunnelCommand = outputs.tunnelCommand;
 export const bootLogCommand = outputs.bootLogCommand;
 export const smokeCommand = outputs.smokeCommand;
+export const caCertificate = outputs.caCertificate;

@@ -1,11 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { bootSpecFor, tokenParameterName } from "./boot-spec.ts";
+import { bootSpecFor, tlsParameterNames, tokenParameterName } from "./boot-spec.ts";
 import { ApiToken } from "./components/api-token.ts";
 import { GpuBox } from "./components/gpu-box.ts";
 import { ImageRepository } from "./components/image-repository.ts";
 import { ModelStorage } from "./components/model-storage.ts";
 import { NetworkAccess } from "./components/network-access.ts";
+import { ServerCertificate } from "./components/server-certificate.ts";
+import { TlsParameters } from "./components/tls-parameters.ts";
 import { formatPlacement } from "./decisions/capacity.ts";
 import { ecrRepositoryArn } from "./decisions/iam.ts";
 import { parseImageRef } from "./decisions/image-ref.ts";
@@ -30,6 +32,8 @@ export interface StackOutputs {
   tunnelCommand: pulumi.Output<string>;
   bootLogCommand: pulumi.Output<string>;
   smokeCommand: pulumi.Output<string>;
+  /** The stack CA's certificate (PEM): what clients pin to trust the endpoint. */
+  caCertificate: pulumi.Output<string>;
 }
 
 /** Names the stack needs from Pulumi's context; passed in so tests can vary them. */
@@ -59,6 +63,10 @@ export function createStack(settings: StackSettings, context: StackContext): Sta
   const token = settings.requireToken
     ? new ApiToken(`${prefix}-token`, { parameterName: tokenParameterName(context.stack), tags })
     : undefined;
+  const direct = settings.allowedCidrs.length > 0 || settings.allowPublic;
+  // The address is allocated first so the certificate can name it before the box exists.
+  const address = direct ? new aws.ec2.Eip(`${prefix}-address`, { domain: "vpc", tags }) : undefined;
+  const tls = serverTls(`${prefix}-tls`, context.stack, address?.publicIp, tags);
   const network = new NetworkAccess(`${prefix}-net`, {
     vpcId: settings.subnetId
       ? aws.ec2.getSubnetOutput({ id: settings.subnetId }).vpcId
@@ -69,13 +77,15 @@ export function createStack(settings: StackSettings, context: StackContext): Sta
     tags,
   });
 
-  const userData = pulumi
-    .all([imageUri, token?.parameterName])
-    .apply(([uri, parameterName]) =>
-      renderUserData(
-        bootSpecFor(settings, storagePlan, { imageUri: uri, tokenParameterName: parameterName }),
-      ),
-    );
+  const userData = pulumi.all([imageUri, token?.parameterName]).apply(([uri, parameterName]) =>
+    renderUserData(
+      bootSpecFor(settings, storagePlan, {
+        imageUri: uri,
+        tokenParameterName: parameterName,
+        tls: tls.names,
+      }),
+    ),
+  );
 
   const box = new GpuBox(`${prefix}-box`, {
     instanceType: placement.instanceType,
@@ -88,8 +98,15 @@ export function createStack(settings: StackSettings, context: StackContext): Sta
     rootVolumeGiB: settings.rootVolumeGiB,
     repositoryArn: repository ? repository.arn : externalRepositoryArn(settings.imageUri),
     tokenParameterArn: token?.parameterArn,
+    tlsParameterArns: tls.parameters.arns,
     tags,
   });
+  if (address) {
+    new aws.ec2.EipAssociation(`${prefix}-address-association`, {
+      instanceId: box.instanceId,
+      allocationId: address.allocationId,
+    });
+  }
   new ModelStorage(`${prefix}-models`, {
     plan: storagePlan,
     instanceId: box.instanceId,
@@ -97,14 +114,40 @@ export function createStack(settings: StackSettings, context: StackContext): Sta
     tags,
   });
 
-  return reachability(settings, box, {
+  return reachability(settings, context.stack, box, address?.publicIp, {
     placement: formatPlacement(placement),
     candidates: candidates.map(formatPlacement),
     imageUri,
     repositoryUrl: repository?.repositoryUrl,
     apiToken: token?.value,
     tokenParameterName: token?.parameterName,
+    caCertificate: tls.certificate.caCertPem,
   });
+}
+
+/**
+ * HTTPS for an address: a private CA and a server certificate naming the public address (when there
+ * is one) and 127.0.0.1/localhost (the boot's readiness check, an SSM tunnel), stored in SSM.
+ */
+export function serverTls(
+  name: string,
+  stack: string,
+  publicAddress: pulumi.Output<string> | undefined,
+  tags: Record<string, string>,
+) {
+  const names = tlsParameterNames(stack);
+  const certificate = new ServerCertificate(name, {
+    ipAddresses: publicAddress ? [publicAddress, "127.0.0.1"] : ["127.0.0.1"],
+    dnsNames: ["localhost"],
+  });
+  const parameters = new TlsParameters(`${name}-parameters`, {
+    names,
+    certPem: certificate.certPem,
+    caCertPem: certificate.caCertPem,
+    privateKeyPem: certificate.privateKeyPem,
+    tags,
+  });
+  return { names, certificate, parameters };
 }
 
 /** ECR permission for an image the user pushed to their own ECR repository elsewhere. */
@@ -119,18 +162,24 @@ function externalRepositoryArn(imageUri: string | undefined): pulumi.Output<stri
 /** Endpoint and the commands a user runs next; through an SSM tunnel when no CIDR may reach the box. */
 function reachability(
   settings: StackSettings,
+  stack: string,
   box: GpuBox,
+  publicAddress: pulumi.Output<string> | undefined,
   rest: Pick<
     StackOutputs,
-    "placement" | "candidates" | "imageUri" | "repositoryUrl" | "apiToken" | "tokenParameterName"
+    | "placement"
+    | "candidates"
+    | "imageUri"
+    | "repositoryUrl"
+    | "apiToken"
+    | "tokenParameterName"
+    | "caCertificate"
   >,
 ): StackOutputs {
-  const direct = settings.allowedCidrs.length > 0 || settings.allowPublic;
-  const endpointUrl = direct
-    ? pulumi.interpolate`http://${box.publicIp}:${BOX.port}`
-    : pulumi.output(`http://127.0.0.1:${BOX.port}`);
+  const endpointUrl = publicAddress
+    ? pulumi.interpolate`https://${publicAddress}:${BOX.port}`
+    : pulumi.output(`https://127.0.0.1:${BOX.port}`);
   const region = settings.region;
-  const tokenArg = settings.requireToken ? ` --token "$(pulumi stack output apiToken --show-secrets)"` : "";
   return {
     ...rest,
     endpointUrl,
@@ -139,6 +188,17 @@ function reachability(
     sessionCommand: pulumi.interpolate`aws ssm start-session --region ${region} --target ${box.instanceId}`,
     tunnelCommand: pulumi.interpolate`aws ssm start-session --region ${region} --target ${box.instanceId} --document-name AWS-StartPortForwardingSession --parameters portNumber=${BOX.port},localPortNumber=${BOX.port}`,
     bootLogCommand: pulumi.interpolate`aws ec2 get-console-output --region ${region} --instance-id ${box.instanceId} --latest --output text`,
-    smokeCommand: pulumi.interpolate`npm run smoke -- --url ${endpointUrl}${tokenArg}`,
+    smokeCommand: smokeCommandFor(endpointUrl, stack, settings.requireToken),
   };
+}
+
+/** Saves the CA output to a file, then runs the smoke client pinned to it (`eval "$(pulumi stack output smokeCommand)"`). */
+export function smokeCommandFor(
+  endpointUrl: pulumi.Output<string>,
+  stack: string,
+  requireToken: boolean,
+): pulumi.Output<string> {
+  const caFile = `i2v-${stack}-ca.pem`;
+  const tokenArg = requireToken ? ` --token "$(pulumi stack output apiToken --show-secrets)"` : "";
+  return pulumi.interpolate`pulumi stack output caCertificate > ${caFile} && npm run smoke -- --url ${endpointUrl} --ca ${caFile}${tokenArg}`;
 }

@@ -29,6 +29,8 @@ export interface GpuBoxArgs {
   repositoryArn?: pulumi.Input<string | undefined>;
   /** SSM parameter holding the API token, which the box may read. @default undefined */
   tokenParameterArn?: pulumi.Input<string | undefined>;
+  /** SSM parameters holding the TLS certificate, CA and key, which the box may read. @default undefined */
+  tlsParameterArns?: pulumi.Input<string[] | undefined>;
   /** Tags for every child. */
   tags: Tags;
 }
@@ -83,15 +85,15 @@ export class GpuBox extends pulumi.ComponentResource {
         `${name}-role`,
         {
           assumeRolePolicy: JSON.stringify(EC2_ASSUME_ROLE),
-          description: "i2v GPU box: SSM session, ECR pull, API token",
+          description: "i2v GPU box: SSM session, ECR pull, API token, TLS material",
           tags: args.tags,
         },
         { parent },
       );
       const policy = pulumi
-        .all([args.repositoryArn, args.tokenParameterArn])
-        .apply(([repositoryArn, tokenParameterArn]) =>
-          JSON.stringify(boxPolicy({ repositoryArn, tokenParameterArn })),
+        .all([args.repositoryArn, args.tokenParameterArn, args.tlsParameterArns])
+        .apply(([repositoryArn, tokenParameterArn, tlsParameterArns]) =>
+          JSON.stringify(boxPolicy({ repositoryArn, tokenParameterArn, tlsParameterArns })),
         );
       new aws.iam.RolePolicy(`${name}-policy`, { role: role.id, policy }, { parent });
       return new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name, tags: args.tags }, { parent });

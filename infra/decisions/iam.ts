@@ -18,6 +18,8 @@ export interface BoxPermissionsInput {
   repositoryArn: string | undefined;
   /** ARN of the SSM parameter holding the API token, when a token is configured. */
   tokenParameterArn: string | undefined;
+  /** ARNs of the SSM parameters holding the server certificate, CA and key, when TLS is on. */
+  tlsParameterArns?: string[] | undefined;
 }
 
 /** Trust policy: only the EC2 service may assume the box's role. */
@@ -39,7 +41,7 @@ export const EC2_ASSUME_ROLE = {
  *   every parameter in the account, which would let the box read other stacks' secrets; these five
  *   actions are what Session Manager needs (Run Command would need more, and is not used).
  * - ECR pull from the one repository (GetAuthorizationToken cannot be scoped to a resource).
- * - The one token parameter. It is encrypted with the AWS managed key `aws/ssm`, whose key policy
+ * - The one token parameter and the TLS material's three. They are encrypted with the AWS managed key `aws/ssm`, whose key policy
  *   already allows decryption through SSM for principals in the account, so no kms statement.
  */
 export function boxPolicy(input: BoxPermissionsInput): PolicyDocument {
@@ -74,6 +76,14 @@ export function boxPolicy(input: BoxPermissionsInput): PolicyDocument {
       Effect: "Allow",
       Action: ["ssm:GetParameter"],
       Resource: input.tokenParameterArn,
+    });
+  }
+  if (input.tlsParameterArns && input.tlsParameterArns.length > 0) {
+    statements.push({
+      Sid: "ReadTlsMaterial",
+      Effect: "Allow",
+      Action: ["ssm:GetParameter"],
+      Resource: input.tlsParameterArns,
     });
   }
   return { Version: "2012-10-17", Statement: statements };

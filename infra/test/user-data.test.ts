@@ -18,6 +18,7 @@ const base: BootSpec = {
   ecr: { registry: "123456789012.dkr.ecr.us-east-1.amazonaws.com", region: "us-east-1" },
   storage: "instance-store",
   tokenParameterName: "/i2v/dev/api-token",
+  tls: { cert: "/i2v/dev/tls/cert", key: "/i2v/dev/tls/key", ca: "/i2v/dev/tls/ca" },
   weights: "baked",
   mirror: undefined,
   runtimeEnv: {},
@@ -39,6 +40,7 @@ const variants: Record<string, BootSpec> = {
     ecr: undefined,
     tokenParameterName: undefined,
   },
+  "plain HTTP (no TLS parameters)": { ...base, tls: undefined },
   "runtime env with quotes and spaces": {
     ...base,
     runtimeEnv: { I2V_NOTE: `it's "quoted" $HOME; rm -rf /`, EMPTY: "" },
@@ -95,6 +97,17 @@ describe("rendered user-data", () => {
     expect(script).toContain('chmod 0600 "$tmp"');
     expect(script).not.toMatch(/I2V_TOKEN=[A-Za-z0-9]/);
     expect(script).not.toMatch(/^\s*set -x/m);
+  });
+
+  it("fetches the TLS key from its SecureString by name and serves HTTPS with the CA pinned", () => {
+    const script = renderBootScript(base);
+    expect(script).toContain("TLS_KEY_PARAMETER='/i2v/dev/tls/key'");
+    expect(script).not.toMatch(/BEGIN [A-Z ]*PRIVATE KEY/);
+    expect(script).toContain('url="https://127.0.0.1:$PORT/readyz"');
+    expect(script).toContain('tls_args=(--cacert "$TLS_DIR/ca.pem")');
+    const unit = (parseDocument(renderUserData(base)).write_files[2] as WriteFile).content;
+    expect(unit).toContain("ExecStartPre=/usr/local/sbin/i2v-boot tls");
+    expect(unit).toContain("ExecReload=/usr/bin/docker kill --signal HUP i2v-runtime");
   });
 
   it("logs in to ECR only for ECR images", () => {

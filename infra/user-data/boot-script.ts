@@ -7,7 +7,8 @@ const BODY = readFileSync(new URL("./i2v-boot.sh", import.meta.url), "utf8");
 
 /**
  * The boot helper: rendered settings (every value shell-quoted) followed by the fixed body. The
- * token parameter's *name* is rendered; its value is read from SSM on the box and never appears here.
+ * token's and the TLS key's parameter *names* are rendered; their values are read from SSM on the
+ * box and never appear here (user data is readable by anyone with ec2:DescribeInstanceAttribute).
  */
 export function renderBootScript(spec: BootSpec): string {
   const settings: [string, string][] = [
@@ -19,6 +20,12 @@ export function renderBootScript(spec: BootSpec): string {
     ["MOUNT", BOX.mount],
     ["CONTAINER_CACHE", BOX.containerCache],
     ["TOKEN_PARAMETER", spec.tokenParameterName ?? ""],
+    ["TLS_CERT_PARAMETER", spec.tls?.cert ?? ""],
+    ["TLS_KEY_PARAMETER", spec.tls?.key ?? ""],
+    ["TLS_CA_PARAMETER", spec.tls?.ca ?? ""],
+    ["TLS_DIR", BOX.tlsDir],
+    ["CONTAINER_TLS_DIR", BOX.containerTlsDir],
+    ["RUNTIME_UID", String(BOX.runtimeUid)],
     ["WEIGHTS", spec.weights],
     ["MIRROR", spec.mirror ?? ""],
     ["PORT", String(BOX.port)],

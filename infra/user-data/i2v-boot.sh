@@ -2,9 +2,10 @@
 # Subcommands, run by systemd units and cloud-init:
 #   prepare     fast storage, container image, weights (every boot; idempotent)
 #   token       API token from SSM Parameter Store into the runtime's env file (every start)
+#   tls         server certificate, CA and key from SSM Parameter Store into $TLS_DIR (every start, reload)
 #   run         the runtime container in the foreground
 #   wait-ready  poll /readyz until ready, or fail after the deadline
-# Never enable `set -x` here: the token passes through this script.
+# Never enable `set -x` here: the token and the TLS key pass through this script.
 set -euo pipefail
 
 log() {
@@ -179,32 +180,66 @@ write_token() {
   mv -f "$tmp" "$ENV_FILE"
 }
 
+ssm_value() {
+  aws ssm get-parameter --region "$REGION" --name "$1" --with-decryption --query Parameter.Value --output text
+}
+
+# The key goes from SSM straight into a 0400 file the runtime's user owns; it is never echoed or logged.
+write_tls() {
+  local entry file name tmp
+  if [ -z "$TLS_KEY_PARAMETER" ]; then
+    return 0
+  fi
+  umask 077
+  install -d -m 0700 -o "$RUNTIME_UID" "$TLS_DIR"
+  for entry in "cert.pem=$TLS_CERT_PARAMETER" "ca.pem=$TLS_CA_PARAMETER" "key.pem=$TLS_KEY_PARAMETER"; do
+    file="${entry%%=*}"
+    name="${entry#*=}"
+    tmp="$(mktemp "$TLS_DIR/.$file.XXXXXX")"
+    retry 5 ssm_value "$name" >"$tmp" || die "could not read $name from SSM"
+    chown "$RUNTIME_UID" "$tmp"
+    chmod 0400 "$tmp"
+    mv -f "$tmp" "$TLS_DIR/$file"
+  done
+  log "tls: certificate and key from SSM in $TLS_DIR"
+}
+
 run_container() {
   local -a env_args=()
   local pair
   for pair in "${RUNTIME_ENV[@]}"; do
     env_args+=(--env "$pair")
   done
+  if [ -n "$TLS_KEY_PARAMETER" ]; then
+    env_args+=(--volume "$TLS_DIR:$CONTAINER_TLS_DIR:ro"
+      --env "I2V_TLS_CERT=$CONTAINER_TLS_DIR/cert.pem" --env "I2V_TLS_KEY=$CONTAINER_TLS_DIR/key.pem")
+  fi
   exec docker run --rm --name "$CONTAINER" --gpus all --publish "$PORT:$PORT" \
     --env-file "$ENV_FILE" --env "HF_HOME=$CONTAINER_CACHE" --volume "$MOUNT/hf:$CONTAINER_CACHE:ro" \
     "${env_args[@]}" "$IMAGE"
 }
 
 wait_ready() {
-  local deadline=$((SECONDS + READY_TIMEOUT_S)) token=""
+  local deadline=$((SECONDS + READY_TIMEOUT_S)) token="" url="http://127.0.0.1:$PORT/readyz"
+  local -a tls_args=()
+  if [ -n "$TLS_KEY_PARAMETER" ]; then
+    # The certificate names 127.0.0.1, so the check verifies the chain against the stack's own CA.
+    url="https://127.0.0.1:$PORT/readyz"
+    tls_args=(--cacert "$TLS_DIR/ca.pem")
+  fi
   # /readyz needs the token when one is set; pass it as a header file so it never shows in argv.
   if [ -r "$ENV_FILE" ]; then
     token="$(sed -n 's/^I2V_TOKEN=//p' "$ENV_FILE")"
   fi
-  until curl -fsS --max-time 5 --header @<(printf 'Authorization: Bearer %s\n' "$token") \
-    "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; do
+  until curl -fsS --max-time 5 "${tls_args[@]}" --header @<(printf 'Authorization: Bearer %s\n' "$token") \
+    "$url" >/dev/null 2>&1; do
     if [ "$SECONDS" -ge "$deadline" ]; then
       log "NOT READY after ${READY_TIMEOUT_S}s; see journalctl -u i2v-prepare -u i2v-runtime"
       return 1
     fi
     sleep 5
   done
-  log "READY: http://127.0.0.1:$PORT/readyz answers"
+  log "READY: $url answers"
 }
 
 case "${1:-}" in
@@ -217,10 +252,11 @@ case "${1:-}" in
     log "prepare: done"
     ;;
   token) write_token ;;
+  tls) write_tls ;;
   run) run_container ;;
   wait-ready) wait_ready ;;
   *)
-    echo "usage: $0 prepare|token|run|wait-ready" >&2
+    echo "usage: $0 prepare|token|tls|run|wait-ready" >&2
     exit 2
     ;;
 esac

@@ -37,9 +37,13 @@ TimeoutStartSec=0
 # The runtime drains its queue on SIGTERM; docker stop waits this long before SIGKILL.
 TimeoutStopSec=120
 ExecStartPre=${BOX.script} token
+ExecStartPre=${BOX.script} tls
 ExecStartPre=-/usr/bin/docker rm --force ${BOX.container}
 ExecStart=${BOX.script} run
 ExecStop=/usr/bin/docker stop --time 90 ${BOX.container}
+# systemctl reload i2v-runtime, after a pulumi up renewed the certificate: fetch it again, then SIGHUP.
+ExecReload=${BOX.script} tls
+ExecReload=/usr/bin/docker kill --signal HUP ${BOX.container}
 
 [Install]
 WantedBy=multi-user.target
