@@ -1,6 +1,7 @@
 import { type PlacementCandidate, parsePlacement } from "./decisions/capacity.ts";
 import { isGpuInstanceType } from "./decisions/gpu-family.ts";
 import { planIngress } from "./decisions/ingress.ts";
+import { type WorkersSettings, workersSchema } from "./workers-schema.ts";
 
 /**
  * The stack's settings, after defaults. Read from `i2v:*` keys of `Pulumi.<stack>.yaml` (see
@@ -59,6 +60,16 @@ export interface StackSettings {
   forceDeleteRepository: boolean;
   /** Extra tags on every resource. @default {} */
   tags: Record<string, string>;
+  /** Scale-out: an API box plus an Auto Scaling group of GPU workers. @default undefined (one box) */
+  workers: WorkersSettings | undefined;
+  /** CloudWatch namespace the API role publishes the backlog metrics to. @default "i2v" */
+  metricsNamespace: string;
+  /** Days until job inputs and results expire from the scale-out bucket. @default 7 */
+  resultsExpireDays: number;
+  /** ElastiCache node type of the Valkey queue (scale-out). @default "cache.t4g.small" */
+  queueNodeType: string;
+  /** Instance type of the API box (scale-out; no GPU needed). @default "t3.small" */
+  apiInstanceType: string;
 }
 
 /** Raw values by key, as strings (from `pulumi.Config`) or typed (from a parsed stack YAML). */
@@ -96,6 +107,11 @@ export const SETTING_KEYS = [
   "amiId",
   "forceDeleteRepository",
   "tags",
+  "workers",
+  "metricsNamespace",
+  "resultsExpireDays",
+  "queueNodeType",
+  "apiInstanceType",
 ] as const;
 
 /**
@@ -133,6 +149,11 @@ export function normalizeSettings(raw: RawConfig): SettingsResult {
     amiId: r.string("amiId"),
     forceDeleteRepository: r.bool("forceDeleteRepository") ?? false,
     tags: r.stringMap("tags") ?? {},
+    workers: r.workers("workers"),
+    metricsNamespace: r.string("metricsNamespace") ?? "i2v",
+    resultsExpireDays: r.int("resultsExpireDays", 1, 3650) ?? 7,
+    queueNodeType: r.string("queueNodeType") ?? "cache.t4g.small",
+    apiInstanceType: r.string("apiInstanceType") ?? "t3.small",
   };
   if (!settings.region)
     errors.push("aws:region: required; set it with `pulumi config set aws:region us-east-1`");
@@ -238,6 +259,16 @@ class Reader {
         return Object.fromEntries(entries) as Record<string, string>;
     }
     this.errors.push(`${key}: expected a map of text values, got ${JSON.stringify(v)}`);
+    return undefined;
+  }
+
+  workers(key: string): WorkersSettings | undefined {
+    const v = this.parsed(key);
+    if (v === undefined) return undefined;
+    const result = workersSchema.safeParse(v);
+    if (result.success) return result.data;
+    for (const issue of result.error.issues)
+      this.errors.push(`${[key, ...issue.path].join(".")}: ${issue.message}`);
     return undefined;
   }
 

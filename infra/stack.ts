@@ -13,6 +13,7 @@ import { ecrRepositoryArn } from "./decisions/iam.ts";
 import { parseImageRef } from "./decisions/image-ref.ts";
 import { stackTags } from "./decisions/tags.ts";
 import { candidatesFor, currentPlacement, storagePlanFor } from "./plan.ts";
+import { createScaleOutStack } from "./scale-out-stack.ts";
 import type { StackSettings } from "./settings.ts";
 import { renderUserData } from "./user-data/cloud-config.ts";
 import { BOX } from "./user-data/spec.ts";
@@ -34,6 +35,10 @@ export interface StackOutputs {
   smokeCommand: pulumi.Output<string>;
   /** The stack CA's certificate (PEM): what clients pin to trust the endpoint. */
   caCertificate: pulumi.Output<string>;
+  /** Scale-out only: the workers' Auto Scaling group, the job bucket, the queue's endpoint. */
+  workerGroupName?: pulumi.Output<string>;
+  jobBucket?: pulumi.Output<string>;
+  queueEndpoint?: pulumi.Output<string>;
 }
 
 /** Names the stack needs from Pulumi's context; passed in so tests can vary them. */
@@ -63,14 +68,19 @@ export function createStack(settings: StackSettings, context: StackContext): Sta
   const token = settings.requireToken
     ? new ApiToken(`${prefix}-token`, { parameterName: tokenParameterName(context.stack), tags })
     : undefined;
+  const vpcId = settings.subnetId
+    ? aws.ec2.getSubnetOutput({ id: settings.subnetId }).vpcId
+    : aws.ec2.getVpcOutput({ default: true }).id;
+  if (settings.workers) {
+    const shared = { tags, prefix, vpcId, imageUri, repository, token, candidates };
+    return createScaleOutStack(settings, settings.workers, context, shared);
+  }
   const direct = settings.allowedCidrs.length > 0 || settings.allowPublic;
   // The address is allocated first so the certificate can name it before the box exists.
   const address = direct ? new aws.ec2.Eip(`${prefix}-address`, { domain: "vpc", tags }) : undefined;
   const tls = serverTls(`${prefix}-tls`, context.stack, address?.publicIp, tags);
   const network = new NetworkAccess(`${prefix}-net`, {
-    vpcId: settings.subnetId
-      ? aws.ec2.getSubnetOutput({ id: settings.subnetId }).vpcId
-      : aws.ec2.getVpcOutput({ default: true }).id,
+    vpcId,
     port: BOX.port,
     allowedCidrs: settings.allowedCidrs,
     allowPublic: settings.allowPublic,
@@ -151,7 +161,7 @@ export function serverTls(
 }
 
 /** ECR permission for an image the user pushed to their own ECR repository elsewhere. */
-function externalRepositoryArn(imageUri: string | undefined): pulumi.Output<string | undefined> {
+export function externalRepositoryArn(imageUri: string | undefined): pulumi.Output<string | undefined> {
   const ecr = imageUri ? parseImageRef(imageUri).ecr : undefined;
   if (!ecr) return pulumi.output(undefined);
   return aws
@@ -160,7 +170,7 @@ function externalRepositoryArn(imageUri: string | undefined): pulumi.Output<stri
 }
 
 /** Endpoint and the commands a user runs next; through an SSM tunnel when no CIDR may reach the box. */
-function reachability(
+export function reachability(
   settings: StackSettings,
   stack: string,
   box: GpuBox,

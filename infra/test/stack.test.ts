@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { gunzipSync } from "node:zlib";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, it } from "vitest";
 import { isGpuInstanceType } from "../decisions/gpu-family.ts";
@@ -43,6 +44,12 @@ const UNTAGGABLE = [
   "aws:ec2/volumeAttachment:VolumeAttachment",
   "aws:ec2/eipAssociation:EipAssociation",
 ];
+
+/** The cloud-init document a resource boots with (instances and launch templates carry it gzipped). */
+function userDataOf(resource: RecordedResource): string {
+  const packed = resource.inputs.userDataBase64 ?? resource.inputs.userData;
+  return gunzipSync(Buffer.from(String(packed), "base64")).toString("utf8");
+}
 
 const named = (resources: RecordedResource[], name: string): RecordedResource => {
   const found = resources.filter((r) => r.name === name);
@@ -127,8 +134,16 @@ describe("the box", () => {
   it("uses instance-store NVMe and declares no model volume on types that have it", async () => {
     const { resources } = await deploy({ instanceType: "g6.xlarge" });
     expect(ofType(resources, "aws:ebs/volume:Volume")).toEqual([]);
-    const userData = String(single(resources, "aws:ec2/instance:Instance").inputs.userData);
+    const userData = userDataOf(single(resources, "aws:ec2/instance:Instance"));
     expect(userData).toContain("STORAGE='instance-store'");
+  });
+
+  it("boots with user data EC2 accepts: gzipped under 16 KB, a cloud-config inside", async () => {
+    const { resources } = await deploy({ instanceType: "p3.2xlarge", weights: "org/model@main" });
+    const instance = single(resources, "aws:ec2/instance:Instance");
+    expect(instance.inputs.userData).toBeUndefined();
+    expect(Buffer.from(String(instance.inputs.userDataBase64), "base64").length).toBeLessThan(16 * 1024);
+    expect(userDataOf(instance).startsWith("#cloud-config\n")).toBe(true);
   });
 
   it("refuses a non-GPU instance type in the component itself", async () => {
@@ -166,7 +181,7 @@ describe("the box", () => {
 describe("user-data and the token", () => {
   it("references the image and the token parameter by name, never the token value", async () => {
     const { outputs, resources } = await deploy();
-    const userData = String(single(resources, "aws:ec2/instance:Instance").inputs.userData);
+    const userData = userDataOf(single(resources, "aws:ec2/instance:Instance"));
     const imageUri = await resolved(outputs.imageUri);
     expect(imageUri).toMatch(/\.dkr\.ecr\.us-east-1\.amazonaws\.com\/.+:latest$/);
     expect(userData).toContain(`IMAGE='${imageUri}'`);
@@ -236,7 +251,7 @@ describe("HTTPS", () => {
       expect(named(resources, `i2v-tls-parameters-${part}`).inputs.type).toBe("String");
     // The mock engine's key text: it may only ever travel as a Pulumi secret.
     expect(JSON.stringify(resources)).not.toContain("MOCK PRIVATE KEY");
-    const userData = String(single(resources, "aws:ec2/instance:Instance").inputs.userData);
+    const userData = userDataOf(single(resources, "aws:ec2/instance:Instance"));
     expect(userData).toMatch(/TLS_KEY_PARAMETER='\/i2v\/test\d+\/tls\/key'/);
     expect(userData).not.toMatch(/PRIVATE KEY|MOCK CERTIFICATE/);
   });

@@ -124,7 +124,7 @@ describe("rendered user-data", () => {
     expect(unit).toContain("ExecStartPre=/usr/local/sbin/i2v-boot token");
     expect(unit).toContain("Requires=docker.service i2v-prepare.service");
     const script = renderBootScript(base);
-    expect(script).toContain('--gpus all --publish "$PORT:$PORT"');
+    expect(script).toContain('gpu_args=(--gpus all) net_args=(--publish "$PORT:$PORT")');
     expect(script).toContain('--env-file "$ENV_FILE"');
     expect(script).toContain("/readyz");
   });

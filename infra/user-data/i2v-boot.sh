@@ -4,6 +4,7 @@
 #   token       API token from SSM Parameter Store into the runtime's env file (every start)
 #   tls         server certificate, CA and key from SSM Parameter Store into $TLS_DIR (every start, reload)
 #   run         the runtime container in the foreground
+#   lifecycle   scale-out workers: follow the Auto Scaling lifecycle (warm pool, in service, drain)
 #   wait-ready  poll /readyz until ready, or fail after the deadline
 # Never enable `set -x` here: the token and the TLS key pass through this script.
 set -euo pipefail
@@ -176,6 +177,11 @@ write_token() {
       --query Parameter.Value --output text)" || die "could not read $TOKEN_PARAMETER from SSM"
     printf 'I2V_TOKEN=%s\n' "$token" >"$tmp"
   fi
+  if [ -n "$QUEUE_URL_PARAMETER" ]; then
+    # The URL carries the queue's auth token: SecureString, env file only.
+    token="$(retry 5 ssm_value "$QUEUE_URL_PARAMETER")" || die "could not read $QUEUE_URL_PARAMETER from SSM"
+    printf 'I2V_QUEUE_URL=%s\n' "$token" >>"$tmp"
+  fi
   chmod 0600 "$tmp"
   mv -f "$tmp" "$ENV_FILE"
 }
@@ -205,8 +211,18 @@ write_tls() {
 }
 
 run_container() {
-  local -a env_args=()
+  local -a env_args=() gpu_args=(--gpus all) net_args=(--publish "$PORT:$PORT")
+  local -a cache_args=(--volume "$MOUNT/hf:$CONTAINER_CACHE:ro")
   local pair
+  if [ "$ROLE" != all ]; then
+    # Scale-out roles call S3 and CloudWatch with the instance role: on the host network the
+    # container is one hop from IMDS, so the hop limit of 1 still keeps every other container out.
+    net_args=(--network host)
+  fi
+  if [ "$ROLE" = api ]; then
+    gpu_args=()
+    cache_args=()
+  fi
   for pair in "${RUNTIME_ENV[@]}"; do
     env_args+=(--env "$pair")
   done
@@ -214,8 +230,8 @@ run_container() {
     env_args+=(--volume "$TLS_DIR:$CONTAINER_TLS_DIR:ro"
       --env "I2V_TLS_CERT=$CONTAINER_TLS_DIR/cert.pem" --env "I2V_TLS_KEY=$CONTAINER_TLS_DIR/key.pem")
   fi
-  exec docker run --rm --name "$CONTAINER" --gpus all --publish "$PORT:$PORT" \
-    --env-file "$ENV_FILE" --env "HF_HOME=$CONTAINER_CACHE" --volume "$MOUNT/hf:$CONTAINER_CACHE:ro" \
+  exec docker run --rm --name "$CONTAINER" "${gpu_args[@]}" "${net_args[@]}" \
+    --env-file "$ENV_FILE" --env "HF_HOME=$CONTAINER_CACHE" "${cache_args[@]}" \
     "${env_args[@]}" "$IMAGE"
 }
 
@@ -242,21 +258,82 @@ wait_ready() {
   log "READY: $url answers"
 }
 
+# imds PATH: one IMDSv2 read (a session token first; IMDSv1 is off on every i2v instance).
+imds() {
+  local session
+  session="$(curl -fsS --max-time 2 -X PUT --header 'X-aws-ec2-metadata-token-ttl-seconds: 60' \
+    http://169.254.169.254/latest/api/token)" || return 1
+  curl -fsS --max-time 2 --header "X-aws-ec2-metadata-token: $session" "http://169.254.169.254/latest/$1"
+}
+
+complete_hook() {
+  local instance
+  instance="$(imds meta-data/instance-id)" || return 1
+  aws autoscaling complete-lifecycle-action --region "$REGION" --auto-scaling-group-name "$ASG_NAME" \
+    --lifecycle-hook-name "$1" --instance-id "$instance" --lifecycle-action-result CONTINUE >/dev/null
+}
+
+# Prepared once per boot: image pulled, weights on the fast disk; then the launch hook (warm pool only).
+prepare_for_group() {
+  systemctl start i2v-prepare.service || die "prepare failed; see journalctl -u i2v-prepare"
+  if [ -n "$LAUNCH_HOOK" ]; then
+    retry 5 complete_hook "$LAUNCH_HOOK" || die "could not complete the launch hook $LAUNCH_HOOK"
+  fi
+}
+
+watch_lifecycle() {
+  local state started=""
+  while true; do
+    state="$(imds meta-data/autoscaling/target-lifecycle-state || echo unknown)"
+    case "$state" in
+      Warmed:*)
+        if [ -z "$started" ]; then
+          prepare_for_group
+          started=warm
+          log "lifecycle: prepared for the warm pool ($state); the group stops this instance next"
+        fi
+        ;;
+      InService)
+        if [ "$started" != service ]; then
+          prepare_for_group
+          systemctl start --no-block i2v-runtime.service
+          started=service
+          log "lifecycle: in service; runtime started"
+        fi
+        ;;
+      Terminated)
+        # Scale-in: SIGTERM makes the worker stop taking jobs and finish (or hand back) the one it runs.
+        log "lifecycle: scale-in; draining for up to ${DRAIN_TIMEOUT_S}s"
+        systemctl stop i2v-runtime.service
+        retry 5 complete_hook "$TERMINATE_HOOK" || die "could not complete the terminate hook $TERMINATE_HOOK"
+        log "lifecycle: drained; terminate hook completed"
+        return 0
+        ;;
+    esac
+    sleep 5
+  done
+}
+
 case "${1:-}" in
   prepare)
-    log "prepare: start"
-    check_gpu
-    prepare_storage
+    log "prepare: start ($ROLE)"
+    if [ "$ROLE" != api ]; then
+      check_gpu
+      prepare_storage
+    fi
     load_image
-    fetch_weights
+    if [ "$ROLE" != api ]; then
+      fetch_weights
+    fi
     log "prepare: done"
     ;;
   token) write_token ;;
   tls) write_tls ;;
   run) run_container ;;
   wait-ready) wait_ready ;;
+  lifecycle) watch_lifecycle ;;
   *)
-    echo "usage: $0 prepare|token|tls|run|wait-ready" >&2
+    echo "usage: $0 prepare|token|tls|run|wait-ready|lifecycle" >&2
     exit 2
     ;;
 esac

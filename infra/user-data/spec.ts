@@ -20,6 +20,23 @@ export interface BootSpec {
   runtimeEnv: Record<string, string>;
   /** Seconds the boot waits for /readyz. */
   readyTimeoutSeconds: number;
+  /** `all`: the single box. `api`: no GPU, no weights. `worker`: started by its Auto Scaling lifecycle. @default "all" */
+  role?: "all" | "api" | "worker";
+  /** Name (not value) of the SSM SecureString holding I2V_QUEUE_URL (scale-out). */
+  queueUrlParameterName?: string | undefined;
+  /** A worker's Auto Scaling group and lifecycle hooks (scale-out workers only). */
+  lifecycle?: WorkerLifecycle | undefined;
+  /** Seconds `docker stop` waits for the runtime to drain before SIGKILL. @default 90 */
+  drainTimeoutSeconds?: number;
+}
+
+/** What a worker's boot needs to follow its Auto Scaling lifecycle. */
+export interface WorkerLifecycle {
+  groupName: string;
+  /** The terminate hook the drain completes. */
+  terminateHook: string;
+  /** The launch hook completed once prepared (only with a warm pool). */
+  launchHook: string | undefined;
 }
 
 /** Where the box reads its TLS material: the key from a SecureString, the certificates from plain ones. */
