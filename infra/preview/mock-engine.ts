@@ -63,6 +63,8 @@ function computedState(args: pulumi.runtime.MockResourceArgs): Record<string, un
         name: inputs.name ?? args.name,
         arn: arn("autoscaling", `autoScalingGroup:${args.name}`),
       };
+    case "aws:autoscaling/policy:Policy":
+      return { ...inputs, arn: arn("autoscaling", `scalingPolicy:${args.name}`) };
     case "aws:ec2/launchTemplate:LaunchTemplate":
       return { ...inputs, latestVersion: 1, arn: arn("ec2", `launch-template/${args.name}`) };
     case "tls:index/privateKey:PrivateKey":

@@ -263,3 +263,65 @@ describe.skipIf(!hasTool("curl") || !hasTool("openssl", ["version"]))(
     });
   },
 );
+
+describe("i2v-boot lifecycle (scale-out worker)", () => {
+  /** Fakes that log every call in order; IMDS answers the lifecycle states given, then Terminated. */
+  function installWorker(states: string[]): { dir: string; script: string } {
+    const { dir, script } = install(`lifecycle-${states.length}`, {
+      role: "worker",
+      lifecycle: { groupName: "i2v-dev-workers", terminateHook: "i2v-drain", launchHook: "i2v-prepared" },
+    });
+    writeFileSync(join(dir, "states"), `${states.join("\n")}\n`);
+    const logCall = `printf '%s\\n' "$(basename "$0") $*" >> "${dir}/calls.log"`;
+    const tool = (name: string, body: string) => {
+      writeFileSync(join(dir, name), `#!/bin/bash\n${logCall}\n${body}\n`);
+      chmodSync(join(dir, name), 0o755);
+    };
+    tool(
+      "curl",
+      `case "\${*: -1}" in
+  */target-lifecycle-state) state="$(head -n 1 "${dir}/states")"; sed -i 1d "${dir}/states"; echo "\${state:-Terminated}" ;;
+  */instance-id) echo i-0123456789 ;;
+  *) echo imds-session ;;
+esac`,
+    );
+    tool("systemctl", "");
+    tool("aws", "");
+    tool("sleep", ""); // the watcher polls every 5 s; the test need not wait
+    return { dir, script };
+  }
+
+  const calls = (dir: string) =>
+    readFileSync(join(dir, "calls.log"), "utf8")
+      .trim()
+      .split("\n")
+      .filter((line) => !line.startsWith("curl") && !line.startsWith("sleep"));
+
+  const complete = (hook: string) =>
+    `aws autoscaling complete-lifecycle-action --region eu-west-1 --auto-scaling-group-name i2v-dev-workers --lifecycle-hook-name ${hook} --instance-id i-0123456789 --lifecycle-action-result CONTINUE`;
+
+  it("prepares for the warm pool without starting the runtime, starts it in service, drains before completing the terminate hook", async () => {
+    const { dir, script } = installWorker(["Warmed:Pending", "Warmed:Pending", "InService", "InService"]);
+    await boot(dir, script, "lifecycle");
+    expect(calls(dir)).toEqual([
+      "systemctl start i2v-prepare.service",
+      complete("i2v-prepared"),
+      "systemctl start i2v-prepare.service",
+      complete("i2v-prepared"),
+      "systemctl start --no-block i2v-runtime.service",
+      "systemctl stop i2v-runtime.service",
+      complete("i2v-drain"),
+    ]);
+    expect(readFileSync(join(dir, "boot.log"), "utf8")).toMatch(/drained; terminate hook completed/);
+  });
+
+  it("reads IMDS with a v2 session token only", async () => {
+    const { dir, script } = installWorker([]);
+    await boot(dir, script, "lifecycle");
+    const curls = readFileSync(join(dir, "calls.log"), "utf8")
+      .split("\n")
+      .filter((line) => line.startsWith("curl"));
+    expect(curls[0]).toContain("-X PUT --header X-aws-ec2-metadata-token-ttl-seconds: 60");
+    expect(curls[1]).toContain("--header X-aws-ec2-metadata-token: imds-session");
+  });
+});

@@ -47,6 +47,26 @@ const variants: Record<string, BootSpec> = {
   },
 };
 
+/** The scale-out roles' documents (their structure differs; both must pass the same real tools). */
+const scaleOutVariants: Record<string, BootSpec> = {
+  "scale-out api": {
+    ...base,
+    role: "api",
+    queueUrlParameterName: "/i2v/dev/queue-url",
+    runtimeEnv: { I2V_ROLE: "api", I2V_STORAGE: "s3://bucket/jobs", I2V_METRICS_NAMESPACE: "i2v" },
+  },
+  "scale-out worker with a warm pool": {
+    ...base,
+    tls: undefined,
+    role: "worker",
+    queueUrlParameterName: "/i2v/dev/queue-url",
+    lifecycle: { groupName: "i2v-dev-workers", terminateHook: "i2v-drain", launchHook: "i2v-prepared" },
+    drainTimeoutSeconds: 600,
+    runtimeEnv: { I2V_ROLE: "worker", I2V_STORAGE: "s3://bucket/jobs", I2V_DRAIN_TIMEOUT_S: "600" },
+  },
+};
+const allVariants = { ...variants, ...scaleOutVariants };
+
 interface WriteFile {
   path: string;
   content: string;
@@ -110,6 +130,33 @@ describe("rendered user-data", () => {
     expect(unit).toContain("ExecReload=/usr/bin/docker kill --signal HUP i2v-runtime");
   });
 
+  it("a worker starts its runtime from the lifecycle unit, drains on scale-in, and never waits for readiness", () => {
+    const doc = parseDocument(
+      renderUserData(scaleOutVariants["scale-out worker with a warm pool"] as BootSpec),
+    );
+    expect(doc.write_files.map((f) => f.path)).toContain("/etc/systemd/system/i2v-lifecycle.service");
+    expect(doc.runcmd).toEqual([
+      ["systemctl", "daemon-reload"],
+      ["systemctl", "enable", "i2v-prepare.service", "i2v-lifecycle.service"],
+      ["systemctl", "start", "--no-block", "i2v-lifecycle.service"],
+    ]);
+    const runtime = (doc.write_files[2] as WriteFile).content;
+    expect(runtime).toContain("ExecStop=/usr/bin/docker stop --time 600 i2v-runtime");
+    expect(runtime).toContain("TimeoutStopSec=630");
+    const script = (doc.write_files[0] as WriteFile).content;
+    expect(script).toContain("ASG_NAME='i2v-dev-workers'");
+    expect(script).toContain("meta-data/autoscaling/target-lifecycle-state");
+  });
+
+  it("the API box installs Docker (Amazon Linux 2023) and runs without GPUs", () => {
+    const doc = parseDocument(renderUserData(scaleOutVariants["scale-out api"] as BootSpec)) as ReturnType<
+      typeof parseDocument
+    > & { packages?: string[] };
+    expect(doc.packages).toEqual(["docker"]);
+    expect(doc.runcmd[0]).toEqual(["systemctl", "enable", "--now", "docker.service"]);
+    expect(doc.runcmd.at(-1)).toEqual(["/usr/local/sbin/i2v-boot", "wait-ready"]);
+  });
+
   it("logs in to ECR only for ECR images", () => {
     expect(renderBootScript(base)).toContain("ECR_REGISTRY='123456789012.dkr.ecr.us-east-1.amazonaws.com'");
     expect(renderBootScript(variants["image outside ECR, no token"] as BootSpec)).toContain(
@@ -150,7 +197,7 @@ describe("rendered user-data", () => {
 });
 
 describe.skipIf(!hasTool("cloud-init", ["--version"]))("cloud-init schema", () => {
-  it.each(Object.entries(variants))("%s: valid cloud-config", (name, spec) => {
+  it.each(Object.entries(allVariants))("%s: valid cloud-config", (name, spec) => {
     const file = join(work, `${name.replace(/\W+/g, "-")}.yaml`);
     writeFileSync(file, renderUserData(spec));
     const result = runTool("cloud-init", ["schema", "--config-file", file]);
@@ -169,7 +216,7 @@ describe.skipIf(!hasTool("cloud-init", ["--version"]))("cloud-init schema", () =
 });
 
 describe.skipIf(!hasTool("shellcheck"))("shellcheck", () => {
-  it.each(Object.entries(variants))("%s: the boot helper has no findings", (name, spec) => {
+  it.each(Object.entries(allVariants))("%s: the boot helper has no findings", (name, spec) => {
     const doc = parseDocument(renderUserData(spec));
     const file = join(work, `${name.replace(/\W+/g, "-")}.sh`);
     writeFileSync(file, (doc.write_files[0] as WriteFile).content);
