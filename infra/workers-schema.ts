@@ -1,7 +1,10 @@
 import { z } from "zod";
 
 /** A whole number from text too: `pulumi config set --path i2v:workers.max 4` stores "4". */
-const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const count = (min: number, max: number) => {
+  const error = `expected a whole number from ${min} to ${max}`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+};
 
 /**
  * `i2v:workers`: scale-out on AWS. Without it the stack is the single box. With it: an API box,
@@ -15,7 +18,10 @@ export const workersSchema = z
     /** Upper bound of the group (and of the GPU bill). */
     max: count(1, 1000),
     /** Target of the target-tracking policy: (waiting + active) jobs per worker in service. */
-    targetBacklogPerWorker: z.coerce.number().positive().max(1000),
+    targetBacklogPerWorker: z.coerce
+      .number({ error: "expected a number of jobs per worker above 0" })
+      .positive({ error: "expected a number of jobs per worker above 0" })
+      .max(1000, { error: "at most 1000 jobs per worker" }),
     /** Use spot capacity above `onDemandBase`. @default false */
     spot: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]).default(false),
     /** On-demand workers before spot is used (only with spot). @default 0 */
