@@ -14,15 +14,10 @@ import { apiPolicy } from "./decisions/iam.ts";
 import { LAUNCH_HOOK, TERMINATE_HOOK, workerGroupName } from "./decisions/scaling.ts";
 import type { StoragePlan } from "./decisions/storage.ts";
 import type { Tags } from "./decisions/tags.ts";
+import { externalRepositoryArn, reachability, serverTls } from "./endpoint.ts";
 import { storagePlanFor } from "./plan.ts";
 import type { StackSettings } from "./settings.ts";
-import {
-  externalRepositoryArn,
-  reachability,
-  type StackContext,
-  type StackOutputs,
-  serverTls,
-} from "./stack.ts";
+import type { StackContext, StackOutputs } from "./stack-outputs.ts";
 import { renderUserData } from "./user-data/cloud-config.ts";
 import { BOX, type TlsParameterNames, type WorkerLifecycle } from "./user-data/spec.ts";
 import type { WorkersSettings } from "./workers-schema.ts";

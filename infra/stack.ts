@@ -1,51 +1,20 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { bootSpecFor, tlsParameterNames, tokenParameterName } from "./boot-spec.ts";
+import { bootSpecFor, tokenParameterName } from "./boot-spec.ts";
 import { ApiToken } from "./components/api-token.ts";
 import { GpuBox } from "./components/gpu-box.ts";
 import { ImageRepository } from "./components/image-repository.ts";
 import { ModelStorage } from "./components/model-storage.ts";
 import { NetworkAccess } from "./components/network-access.ts";
-import { ServerCertificate } from "./components/server-certificate.ts";
-import { TlsParameters } from "./components/tls-parameters.ts";
 import { formatPlacement } from "./decisions/capacity.ts";
-import { ecrRepositoryArn } from "./decisions/iam.ts";
-import { parseImageRef } from "./decisions/image-ref.ts";
 import { stackTags } from "./decisions/tags.ts";
+import { externalRepositoryArn, reachability, serverTls } from "./endpoint.ts";
 import { candidatesFor, currentPlacement, storagePlanFor } from "./plan.ts";
 import { createScaleOutStack } from "./scale-out-stack.ts";
 import type { StackSettings } from "./settings.ts";
+import type { StackContext, StackOutputs } from "./stack-outputs.ts";
 import { renderUserData } from "./user-data/cloud-config.ts";
 import { BOX } from "./user-data/spec.ts";
-
-/** What `pulumi up` prints and `pulumi stack output` returns. */
-export interface StackOutputs {
-  endpointUrl: pulumi.Output<string>;
-  instanceId: pulumi.Output<string>;
-  availabilityZone: pulumi.Output<string>;
-  placement: string;
-  candidates: string[];
-  imageUri: pulumi.Output<string>;
-  repositoryUrl: pulumi.Output<string> | undefined;
-  apiToken: pulumi.Output<string> | undefined;
-  tokenParameterName: pulumi.Output<string> | undefined;
-  sessionCommand: pulumi.Output<string>;
-  tunnelCommand: pulumi.Output<string>;
-  bootLogCommand: pulumi.Output<string>;
-  smokeCommand: pulumi.Output<string>;
-  /** The stack CA's certificate (PEM): what clients pin to trust the endpoint. */
-  caCertificate: pulumi.Output<string>;
-  /** Scale-out only: the workers' Auto Scaling group, the job bucket, the queue's endpoint. */
-  workerGroupName?: pulumi.Output<string>;
-  jobBucket?: pulumi.Output<string>;
-  queueEndpoint?: pulumi.Output<string>;
-}
-
-/** Names the stack needs from Pulumi's context; passed in so tests can vary them. */
-export interface StackContext {
-  project: string;
-  stack: string;
-}
 
 /**
  * The whole deployment, as a table of contents: decide the placement, then the image repository,
@@ -135,80 +104,4 @@ export function createStack(settings: StackSettings, context: StackContext): Sta
   });
 }
 
-/**
- * HTTPS for an address: a private CA and a server certificate naming the public address (when there
- * is one) and 127.0.0.1/localhost (the boot's readiness check, an SSM tunnel), stored in SSM.
- */
-export function serverTls(
-  name: string,
-  stack: string,
-  publicAddress: pulumi.Output<string> | undefined,
-  tags: Record<string, string>,
-) {
-  const names = tlsParameterNames(stack);
-  const certificate = new ServerCertificate(name, {
-    ipAddresses: publicAddress ? [publicAddress, "127.0.0.1"] : ["127.0.0.1"],
-    dnsNames: ["localhost"],
-  });
-  const parameters = new TlsParameters(`${name}-parameters`, {
-    names,
-    certPem: certificate.certPem,
-    caCertPem: certificate.caCertPem,
-    privateKeyPem: certificate.privateKeyPem,
-    tags,
-  });
-  return { names, certificate, parameters };
-}
-
-/** ECR permission for an image the user pushed to their own ECR repository elsewhere. */
-export function externalRepositoryArn(imageUri: string | undefined): pulumi.Output<string | undefined> {
-  const ecr = imageUri ? parseImageRef(imageUri).ecr : undefined;
-  if (!ecr) return pulumi.output(undefined);
-  return aws
-    .getPartitionOutput()
-    .partition.apply((partition) => ecrRepositoryArn(partition, ecr.region, ecr.accountId, ecr.repository));
-}
-
-/** Endpoint and the commands a user runs next; through an SSM tunnel when no CIDR may reach the box. */
-export function reachability(
-  settings: StackSettings,
-  stack: string,
-  box: GpuBox,
-  publicAddress: pulumi.Output<string> | undefined,
-  rest: Pick<
-    StackOutputs,
-    | "placement"
-    | "candidates"
-    | "imageUri"
-    | "repositoryUrl"
-    | "apiToken"
-    | "tokenParameterName"
-    | "caCertificate"
-  >,
-): StackOutputs {
-  const endpointUrl = publicAddress
-    ? pulumi.interpolate`https://${publicAddress}:${BOX.port}`
-    : pulumi.output(`https://127.0.0.1:${BOX.port}`);
-  const region = settings.region;
-  return {
-    ...rest,
-    endpointUrl,
-    instanceId: box.instanceId,
-    availabilityZone: box.availabilityZone,
-    sessionCommand: pulumi.interpolate`aws ssm start-session --region ${region} --target ${box.instanceId}`,
-    tunnelCommand: pulumi.interpolate`aws ssm start-session --region ${region} --target ${box.instanceId} --document-name AWS-StartPortForwardingSession --parameters portNumber=${BOX.port},localPortNumber=${BOX.port}`,
-    bootLogCommand: pulumi.interpolate`aws ec2 get-console-output --region ${region} --instance-id ${box.instanceId} --latest --output text`,
-    smokeCommand: smokeCommandFor(endpointUrl, stack, settings.requireToken),
-  };
-}
-
-/** Saves the CA output to a file, then runs the smoke client pinned to it (`eval "$(pulumi stack output smokeCommand)"`). */
-export function smokeCommandFor(
-  endpointUrl: pulumi.Output<string>,
-  stack: string,
-  requireToken: boolean,
-): pulumi.Output<string> {
-  const caFile = `i2v-${stack}-ca.pem`;
-  const tokenArg = requireToken ? ` --token "$(pulumi stack output apiToken --show-secrets)"` : "";
-  return pulumi.interpolate`pulumi stack output caCertificate > ${caFile} && npm run smoke -- --url ${endpointUrl} --ca ${caFile}${tokenArg}`;
-}
+export type { StackContext, StackOutputs } from "./stack-outputs.ts";
