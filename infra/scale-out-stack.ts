@@ -1,4 +1,3 @@
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ApiToken } from "./components/api-token.ts";
 import { GpuBox } from "./components/gpu-box.ts";
@@ -13,7 +12,14 @@ import { apiPolicy } from "./decisions/iam.ts";
 import { workerGroupName } from "./decisions/scaling.ts";
 import type { StoragePlan } from "./decisions/storage.ts";
 import type { Tags } from "./decisions/tags.ts";
-import { externalRepositoryArn, reachability, serverTls } from "./endpoint.ts";
+import {
+  attachEdge,
+  edgeFor,
+  externalRepositoryArn,
+  reachability,
+  serverTls,
+  stackSubnetIds,
+} from "./endpoint.ts";
 import {
   queueUrlParameterName,
   type ScaleOutRole,
@@ -50,19 +56,12 @@ export function createScaleOutStack(
 ): StackOutputs {
   const { tags, prefix, vpcId, imageUri, repository, token } = shared;
   const stack = context.stack;
-  const subnetIds = settings.subnetId
-    ? pulumi.output([settings.subnetId])
-    : aws.ec2.getSubnetsOutput({
-        filters: [
-          { name: "vpc-id", values: [vpcId] },
-          { name: "default-for-az", values: ["true"] },
-        ],
-      }).ids;
+  const subnetIds = stackSubnetIds(settings, vpcId);
+  const edge = edgeFor(settings, prefix, vpcId, tags);
   const apiNetwork = new NetworkAccess(`${prefix}-api-net`, {
     vpcId,
     port: BOX.port,
-    allowedCidrs: settings.allowedCidrs,
-    allowPublic: settings.allowPublic,
+    ...edge.boxIngress,
     tags,
   });
   // Workers take no inbound traffic at all: they pull jobs from the queue.
@@ -104,9 +103,7 @@ export function createScaleOutStack(
     );
 
   // API box: HTTPS on an Elastic IP as for the single box.
-  const direct = settings.allowedCidrs.length > 0 || settings.allowPublic;
-  const address = direct ? new aws.ec2.Eip(`${prefix}-address`, { domain: "vpc", tags }) : undefined;
-  const tls = serverTls(`${prefix}-tls`, stack, address?.publicIp, tags);
+  const tls = serverTls(`${prefix}-tls`, stack, edge.address?.publicIp, tags);
   const apiStorage: StoragePlan = { kind: "instance-store", devices: 0, sizeGB: 0 }; // unused by the api role
   const api = new GpuBox(`${prefix}-api`, {
     instanceType: settings.apiInstanceType,
@@ -123,12 +120,7 @@ export function createScaleOutStack(
       ),
     tags,
   });
-  if (address) {
-    new aws.ec2.EipAssociation(`${prefix}-address-association`, {
-      instanceId: api.instanceId,
-      allocationId: address.allocationId,
-    });
-  }
+  attachEdge(edge, prefix, api);
 
   // Workers: every fallback type; EBS for the weights as soon as one type lacks instance store.
   const types = [...new Set(shared.candidates.map((c) => c.instanceType))];
@@ -151,7 +143,7 @@ export function createScaleOutStack(
   });
 
   return {
-    ...reachability(settings, stack, api, address?.publicIp, {
+    ...reachability(settings, stack, api, edge, {
       placement: `api ${settings.apiInstanceType}; workers ${types.join(", ")} (${workers.min}-${workers.max})`,
       candidates: types.map((instanceType) => formatPlacement({ instanceType, zone: undefined })),
       imageUri,

@@ -198,6 +198,14 @@ export const stackConfigSchema = z
     resultsExpireDays: wholeNumber(1, 3650, 7),
     queueNodeType: textOr("cache.t4g.small"),
     apiInstanceType: textOr("t3.small"),
+    domain: text().superRefine((domain, ctx) => {
+      if (
+        domain !== undefined &&
+        !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(domain)
+      )
+        ctx.addIssue({ code: "custom", message: `"${domain}" is not a DNS name such as video.example.com` });
+    }),
+    hostedZoneId: text(),
   })
   .superRefine(
     (c, ctx) => {
@@ -206,6 +214,30 @@ export const stackConfigSchema = z
           code: "custom",
           path: ["aws:region"],
           message: "required; set it with `pulumi config set aws:region us-east-1`",
+        });
+      if (typeof c.domain === "string" && typeof c.hostedZoneId !== "string")
+        ctx.addIssue({
+          code: "custom",
+          path: ["hostedZoneId"],
+          message:
+            "required with i2v:domain: the Route 53 zone for the certificate's validation and the alias",
+        });
+      if (typeof c.domain === "string" && typeof c.subnetId === "string")
+        ctx.addIssue({
+          code: "custom",
+          path: ["domain"],
+          message: "a load balancer spans two zones; use the default VPC (drop i2v:subnetId) with i2v:domain",
+        });
+      if (
+        typeof c.domain === "string" &&
+        Array.isArray(c.allowedCidrs) &&
+        c.allowedCidrs.length === 0 &&
+        c.allowPublic !== true
+      )
+        ctx.addIssue({
+          code: "custom",
+          path: ["domain"],
+          message: "nobody could reach the load balancer; set i2v:allowedCidrs (or allowPublic)",
         });
       // Ingress needs both fields; when either failed to parse, its own problem is already listed.
       if (Array.isArray(c.allowedCidrs) && typeof c.allowPublic === "boolean") {

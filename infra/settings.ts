@@ -70,6 +70,10 @@ export interface StackSettings {
   queueNodeType: string;
   /** Instance type of the API box (scale-out; no GPU needed). @default "t3.small" */
   apiInstanceType: string;
+  /** A DNS name of yours: ACM certificate and a load balancer in front of the box. @default undefined */
+  domain: string | undefined;
+  /** The Route 53 hosted zone holding `domain`. @default undefined */
+  hostedZoneId: string | undefined;
 }
 
 /** Raw values by key, as strings (from `pulumi.Config`) or typed (from a parsed stack YAML). */
@@ -112,6 +116,8 @@ export const SETTING_KEYS = [
   "resultsExpireDays",
   "queueNodeType",
   "apiInstanceType",
+  "domain",
+  "hostedZoneId",
 ] as const;
 
 /**

@@ -8,7 +8,7 @@ import { ModelStorage } from "./components/model-storage.ts";
 import { NetworkAccess } from "./components/network-access.ts";
 import { formatPlacement } from "./decisions/capacity.ts";
 import { stackTags } from "./decisions/tags.ts";
-import { externalRepositoryArn, reachability, serverTls } from "./endpoint.ts";
+import { attachEdge, edgeFor, externalRepositoryArn, reachability, serverTls } from "./endpoint.ts";
 import { candidatesFor, currentPlacement, storagePlanFor } from "./plan.ts";
 import { createScaleOutStack } from "./scale-out-stack.ts";
 import type { StackSettings } from "./settings.ts";
@@ -44,15 +44,12 @@ export function createStack(settings: StackSettings, context: StackContext): Sta
     const shared = { tags, prefix, vpcId, imageUri, repository, token, candidates };
     return createScaleOutStack(settings, settings.workers, context, shared);
   }
-  const direct = settings.allowedCidrs.length > 0 || settings.allowPublic;
-  // The address is allocated first so the certificate can name it before the box exists.
-  const address = direct ? new aws.ec2.Eip(`${prefix}-address`, { domain: "vpc", tags }) : undefined;
-  const tls = serverTls(`${prefix}-tls`, context.stack, address?.publicIp, tags);
+  const edge = edgeFor(settings, prefix, vpcId, tags);
+  const tls = serverTls(`${prefix}-tls`, context.stack, edge.address?.publicIp, tags);
   const network = new NetworkAccess(`${prefix}-net`, {
     vpcId,
     port: BOX.port,
-    allowedCidrs: settings.allowedCidrs,
-    allowPublic: settings.allowPublic,
+    ...edge.boxIngress,
     tags,
   });
 
@@ -80,12 +77,7 @@ export function createStack(settings: StackSettings, context: StackContext): Sta
     tlsParameterArns: tls.parameters.arns,
     tags,
   });
-  if (address) {
-    new aws.ec2.EipAssociation(`${prefix}-address-association`, {
-      instanceId: box.instanceId,
-      allocationId: address.allocationId,
-    });
-  }
+  attachEdge(edge, prefix, box);
   new ModelStorage(`${prefix}-models`, {
     plan: storagePlan,
     instanceId: box.instanceId,
@@ -93,7 +85,7 @@ export function createStack(settings: StackSettings, context: StackContext): Sta
     tags,
   });
 
-  return reachability(settings, context.stack, box, address?.publicIp, {
+  return reachability(settings, context.stack, box, edge, {
     placement: formatPlacement(placement),
     candidates: candidates.map(formatPlacement),
     imageUri,

@@ -67,6 +67,32 @@ function computedState(args: pulumi.runtime.MockResourceArgs): Record<string, un
       return { ...inputs, arn: arn("autoscaling", `scalingPolicy:${args.name}`) };
     case "aws:ec2/launchTemplate:LaunchTemplate":
       return { ...inputs, latestVersion: 1, arn: arn("ec2", `launch-template/${args.name}`) };
+    case "aws:acm/certificate:Certificate":
+      return {
+        ...inputs,
+        arn: arn("acm", `certificate/${args.name}`),
+        domainValidationOptions: [
+          {
+            domainName: inputs.domainName,
+            resourceRecordName: `_mock.${String(inputs.domainName)}.`,
+            resourceRecordType: "CNAME",
+            resourceRecordValue: "_mock.acm-validations.aws.",
+          },
+        ],
+      };
+    case "aws:acm/certificateValidation:CertificateValidation":
+      return { ...inputs };
+    case "aws:lb/loadBalancer:LoadBalancer":
+      return {
+        ...inputs,
+        arn: arn("elasticloadbalancing", `loadbalancer/app/${args.name}`),
+        dnsName: `${args.name}.${REGION}.elb.amazonaws.com`,
+        zoneId: "Z35SXDOTRQ7X7K",
+      };
+    case "aws:lb/targetGroup:TargetGroup":
+      return { ...inputs, arn: arn("elasticloadbalancing", `targetgroup/${args.name}`) };
+    case "aws:route53/record:Record":
+      return { ...inputs, fqdn: String(inputs.name) };
     case "tls:index/privateKey:PrivateKey":
       return { ...inputs, privateKeyPem: `MOCK PRIVATE KEY ${args.name}`, publicKeyPem: "MOCK PUBLIC KEY" };
     case "tls:index/selfSignedCert:SelfSignedCert":
