@@ -13,6 +13,8 @@ export interface NetworkAccessArgs {
   allowedCidrs?: string[];
   /** Allow the whole internet (0.0.0.0/0). @default false */
   allowPublic?: boolean;
+  /** Security groups allowed to reach the port (a load balancer's). @default [] */
+  allowedSecurityGroupIds?: pulumi.Input<string>[];
   /** Tags for every child. */
   tags: Tags;
 }
@@ -32,6 +34,21 @@ export class NetworkAccess extends pulumi.ComponentResource {
     const port = args.port ?? 7860;
     const group = createSecurityGroup(this);
     createIngressRules(this, group);
+    for (const [index, source] of (args.allowedSecurityGroupIds ?? []).entries()) {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-from-group-${index}`,
+        {
+          securityGroupId: group.id,
+          ipProtocol: "tcp",
+          fromPort: port,
+          toPort: port,
+          referencedSecurityGroupId: source,
+          description: "i2v API from its load balancer",
+          tags: args.tags,
+        },
+        { parent: this },
+      );
+    }
     createEgressRule(this, group);
 
     this.securityGroupId = group.id;
