@@ -1,13 +1,17 @@
 /**
  * The Pulumi program (`pulumi up` runs this under `node --import tsx`; see Pulumi.yaml).
- * It reads the stack config, refuses invalid settings with every problem listed, and declares the stack.
+ * It reads the stack config, refuses invalid settings with every problem listed, and declares the stack
+ * on the cloud `i2v:cloud` names (aws, the default, or alicloud).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { createAlicloudStack } from "./alicloud/stack.ts";
 import { readStackSettings } from "./config.ts";
-import { createStack } from "./stack.ts";
+import { createStack, type StackOutputs } from "./stack.ts";
 
 const settings = readStackSettings();
-const outputs = createStack(settings, { project: pulumi.getProject(), stack: pulumi.getStack() });
+const context = { project: pulumi.getProject(), stack: pulumi.getStack() };
+const outputs: StackOutputs & { caCertPem?: pulumi.Output<string> } =
+  settings.cloud === "alicloud" ? createAlicloudStack(settings, context) : createStack(settings, context);
 
 export const endpointUrl = outputs.endpointUrl;
 export const instanceId = outputs.instanceId;
@@ -22,3 +26,5 @@ export const sessionCommand = outputs.sessionCommand;
 export const tunnelCommand = outputs.tunnelCommand;
 export const bootLogCommand = outputs.bootLogCommand;
 export const smokeCommand = outputs.smokeCommand;
+/** The private CA behind the box's HTTPS certificate (alicloud; `npm run smoke -- --ca`). */
+export const caCertPem = outputs.caCertPem;

@@ -1,3 +1,4 @@
+import { alicloudSettingProblems, isAlicloudGpuType } from "./alicloud/settings-rules.ts";
 import { type PlacementCandidate, parsePlacement } from "./decisions/capacity.ts";
 import { isGpuInstanceType } from "./decisions/gpu-family.ts";
 import { planIngress } from "./decisions/ingress.ts";
@@ -7,7 +8,9 @@ import { planIngress } from "./decisions/ingress.ts";
  * docs/infra.md for the table) by the program and, without Pulumi, by the CLI scripts.
  */
 export interface StackSettings {
-  /** AWS region (`aws:region`). Required. */
+  /** Which cloud (`i2v:cloud`): the program and the scripts dispatch on it. @default "aws" */
+  cloud: "aws" | "alicloud";
+  /** Region: `aws:region`, or `alicloud:region` when the cloud is alicloud. Required. */
   region: string;
   /** Preferred instance type. @default "g6.xlarge" */
   instanceType: string;
@@ -59,6 +62,10 @@ export interface StackSettings {
   forceDeleteRepository: boolean;
   /** Extra tags on every resource. @default {} */
   tags: Record<string, string>;
+  /** alicloud: the pinned ECS image (NVIDIA driver, Docker, NVIDIA Container Toolkit, aliyun CLI). @default undefined */
+  imageId: string | undefined;
+  /** alicloud: the ACR Enterprise Edition instance the stack's repository goes into. @default undefined */
+  acrInstanceId: string | undefined;
 }
 
 /** Raw values by key, as strings (from `pulumi.Config`) or typed (from a parsed stack YAML). */
@@ -71,6 +78,9 @@ export type SettingsResult =
 
 /** The keys the program reads from the `i2v` namespace. */
 export const SETTING_KEYS = [
+  "cloud",
+  "imageId",
+  "acrInstanceId",
   "instanceType",
   "fallbackInstanceTypes",
   "zones",
@@ -106,8 +116,10 @@ export function normalizeSettings(raw: RawConfig): SettingsResult {
   const errors: string[] = [];
   const warnings: string[] = [];
   const r = new Reader(raw, errors);
+  const cloud = r.oneOf("cloud", ["aws", "alicloud"] as const) ?? "aws";
   const settings: StackSettings = {
-    region: r.string("region", "aws:region") ?? "",
+    cloud,
+    region: r.string("region", cloud === "alicloud" ? "alicloud:region" : "aws:region") ?? "",
     instanceType: r.string("instanceType") ?? "g6.xlarge",
     fallbackInstanceTypes: r.list("fallbackInstanceTypes") ?? [],
     zones: r.list("zones") ?? [],
@@ -121,7 +133,10 @@ export function normalizeSettings(raw: RawConfig): SettingsResult {
     mirror: r.string("mirror"),
     modelStorage: r.oneOf("modelStorage", ["auto", "ebs"] as const) ?? "auto",
     modelVolumeGiB: r.int("modelVolumeGiB", 20, 16384) ?? 200,
-    modelVolumeThroughputMiBps: r.int("modelVolumeThroughputMiBps", 125, 1000) ?? 500,
+    // alicloud: 200 MiB/s reads 12 GB of weights in about a minute, on a PL1 ESSD (see alicloud/essd.ts).
+    modelVolumeThroughputMiBps:
+      r.int("modelVolumeThroughputMiBps", 125, cloud === "alicloud" ? 4000 : 1000) ??
+      (cloud === "alicloud" ? 200 : 500),
     modelVolumeIops: r.int("modelVolumeIops", 3000, 16000) ?? 6000,
     modelSnapshotId: r.string("modelSnapshotId"),
     snapshotInitRateMiBps: r.int("snapshotInitRateMiBps", 100, 300) ?? 300,
@@ -133,19 +148,31 @@ export function normalizeSettings(raw: RawConfig): SettingsResult {
     amiId: r.string("amiId"),
     forceDeleteRepository: r.bool("forceDeleteRepository") ?? false,
     tags: r.stringMap("tags") ?? {},
+    imageId: r.string("imageId"),
+    acrInstanceId: r.string("acrInstanceId"),
   };
-  if (!settings.region)
+  if (cloud === "alicloud" && r.string("instanceType") === undefined)
+    settings.instanceType = "ecs.gn7i-c8g1.2xlarge";
+  if (!settings.region && cloud === "alicloud")
+    errors.push("alicloud:region: required; set it with `pulumi config set alicloud:region cn-hangzhou`");
+  else if (!settings.region)
     errors.push("aws:region: required; set it with `pulumi config set aws:region us-east-1`");
+  const isGpu = cloud === "alicloud" ? isAlicloudGpuType : isGpuInstanceType;
   for (const type of [settings.instanceType, ...settings.fallbackInstanceTypes]) {
-    if (!isGpuInstanceType(type))
-      errors.push(`instanceType: ${type} is not an NVIDIA GPU type (g4dn, g5, g6, g6e, p4d, p5, ...)`);
+    if (!isGpu(type))
+      errors.push(
+        cloud === "alicloud"
+          ? `instanceType: ${type} is not an Alibaba NVIDIA GPU type (ecs.gn6i-*, ecs.gn7i-*, ecs.gn7e-*)`
+          : `instanceType: ${type} is not an NVIDIA GPU type (g4dn, g5, g6, g6e, p4d, p5, ...)`,
+      );
   }
+  if (cloud === "alicloud") errors.push(...alicloudSettingProblems(settings));
   const placementText = r.string("placement");
   if (placementText !== undefined) {
     settings.placement = parsePlacement(placementText);
     if (!settings.placement)
       errors.push(`placement: "${placementText}" is not of the form g6.xlarge@us-east-1b`);
-    else if (!isGpuInstanceType(settings.placement.instanceType))
+    else if (!isGpu(settings.placement.instanceType))
       errors.push(`placement: ${placementText} is not a GPU type`);
   }
   for (const key of Object.keys(settings.runtimeEnv)) {

@@ -37,8 +37,10 @@ export function readStackFile(root: string, stack: string | undefined): StackFil
   }
   const document = (parse(readFileSync(path, "utf8")) ?? {}) as { config?: Record<string, unknown> };
   const raw: RawConfig = {};
-  for (const [key, value] of Object.entries(document.config ?? {})) {
-    if (key === "aws:region") raw.region = value;
+  const config = document.config ?? {};
+  const regionKey = config["i2v:cloud"] === "alicloud" ? "alicloud:region" : "aws:region";
+  for (const [key, value] of Object.entries(config)) {
+    if (key === regionKey) raw.region = value;
     else if (key.startsWith("i2v:")) raw[key.slice(4)] = unwrap(key, value);
   }
   return { stack: name, path, raw };

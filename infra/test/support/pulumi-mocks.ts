@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { alicloudCallResult, alicloudComputedState } from "./alicloud-mocks.ts";
 
 /** One resource the program declared, as the mock engine saw it. */
 export interface RecordedResource {
@@ -35,7 +36,7 @@ function computedState(args: pulumi.runtime.MockResourceArgs): Record<string, un
     case "aws:iam/instanceProfile:InstanceProfile":
       return { ...inputs, name: args.name };
     default:
-      return { ...inputs };
+      return alicloudComputedState(args) ?? { ...inputs };
   }
 }
 
@@ -55,7 +56,7 @@ function callResult(args: pulumi.runtime.MockCallArgs): Record<string, unknown> 
     case "aws:index/getPartition:getPartition":
       return { partition: "aws", dnsSuffix: "amazonaws.com" };
     default:
-      return inputs;
+      return alicloudCallResult(args) ?? inputs;
   }
 }
 
