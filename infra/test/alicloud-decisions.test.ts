@@ -173,3 +173,27 @@ describe("weights sources on Alibaba", () => {
     expect(weightsSources("baked", undefined)).toEqual([]);
   });
 });
+
+describe("npm run deploy: one driver, the stack's cloud decides", () => {
+  it("alicloud: candidates by zone, Alibaba's classifier, and the account hint from the error itself", async () => {
+    const { deployTarget } = await import("../capacity/deploy-target.ts");
+    const target = deployTarget(alicloudTestSettings());
+    expect(target.candidates.every((c) => c.zone !== undefined)).toBe(true);
+    const message = pulumiError("RealNameAuthenticationError", "not verified");
+    expect(target.classify(message)).toBe("quota");
+    expect(target.hint({ placement: "x", outcome: "quota" }, message)).toMatch(/real-name verification/);
+    expect(target.classify(pulumiError("OperationDenied.NoStock", ""))).toBe("capacity");
+    expect(target.hint({ placement: "x", outcome: "capacity" }, "")).toMatch(/fallbackInstanceTypes/);
+  });
+
+  it("aws: unchanged (unpinned first, EC2's codes)", async () => {
+    const { deployTarget } = await import("../capacity/deploy-target.ts");
+    const aws = normalizeSettings({ region: "us-east-1" });
+    if (!aws.ok) throw new Error("aws settings");
+    const target = deployTarget(aws.settings);
+    expect(target.candidates[0]).toEqual({ instanceType: "g6.xlarge", zone: undefined });
+    expect(target.classify("InsufficientInstanceCapacity")).toBe("capacity");
+    expect(target.classify(pulumiError("OperationDenied.NoStock", ""))).toBe("other");
+    expect(target.hint({ placement: "x", outcome: "quota" }, "")).toMatch(/Service Quotas/);
+  });
+});
