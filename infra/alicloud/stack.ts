@@ -16,6 +16,7 @@ import { AlicloudRegistry } from "./components/registry.ts";
 import { AlicloudSecret } from "./components/secret-parameter.ts";
 import { WeightsDisk } from "./components/weights-disk.ts";
 import { bootMirror } from "./mirror-choice.ts";
+import { physicalName } from "./names.ts";
 import { alicloudCandidates, alicloudDiskPlan, alicloudPlacement } from "./placement.ts";
 import { renderAlicloudUserData } from "./user-data/cloud-config.ts";
 import { weightsSources } from "./weights-sources.ts";
@@ -23,15 +24,6 @@ import { weightsSources } from "./weights-sources.ts";
 /** The AWS outputs plus the private CA that signed the box's HTTPS certificate. */
 export interface AlicloudStackOutputs extends StackOutputs {
   caCertPem: pulumi.Output<string>;
-}
-
-/** Physical names from the stack name: lower-case letters, digits and dashes (RAM, ACR, OOS accept them). */
-export function physicalName(stack: string, suffix: string): string {
-  const safe = stack
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, "-")
-    .replace(/^-+|-+$/g, "");
-  return `i2v-${safe || "stack"}-${suffix}`;
 }
 
 /**
