@@ -133,10 +133,14 @@ describe("the program under node --import tsx, alicloud", () => {
 
 describe("npm run user-data for alicloud", () => {
   it("prints the Alibaba boot document with placeholders, valid as cloud-config", async () => {
-    const { stdout, stderr } = await run("npx", ["tsx", "scripts/user-data.ts", "--stack", "alicloud-example"], {
-      cwd: root,
-      timeout: 60_000,
-    });
+    const { stdout, stderr } = await run(
+      "npx",
+      ["tsx", "scripts/user-data.ts", "--stack", "alicloud-example"],
+      {
+        cwd: root,
+        timeout: 60_000,
+      },
+    );
     expect(stdout.startsWith("#cloud-config\n")).toBe(true);
     expect(stdout).toContain("ROLE_NAME='i2v-alicloud-example-box'");
     expect(stdout).toContain("'modelscope iic/i2vgen-xl'");
