@@ -292,9 +292,10 @@ describe("alicloud: what the stack declares", () => {
     );
     const userData = alicloudView(resources).userData[0] as string;
     expect(userData).toContain(`REGISTRY='${vpcHost}'`);
-    expect(single(resources, "alicloud:cr/vpcEndpointLinkedVpc:VpcEndpointLinkedVpc").inputs.moduleName).toBe(
-      "Registry",
-    );
+    expect(single(resources, "alicloud:cr/vpcEndpointLinkedVpc:VpcEndpointLinkedVpc").inputs).toMatchObject({
+      moduleName: "Registry",
+      enableCreateDnsRecordInPvzt: true,
+    });
   });
 
   it("with imageUri and requireToken false: no repository, no token, only the TLS key is readable", async () => {

@@ -64,7 +64,8 @@ export class AlicloudGpuBox extends pulumi.ComponentResource {
         volumeTags: args.tags,
       },
       // cloud-init runs once per instance: a changed boot document only takes effect on a new one.
-      { parent: this, replaceOnChanges: ["userData"] },
+      // Delete first: the weights disk and the EIP can be bound to one instance at a time.
+      { parent: this, replaceOnChanges: ["userData"], deleteBeforeReplace: true },
     );
     new alicloud.ecs.RamRoleAttachment(
       `${name}-role`,

@@ -51,7 +51,14 @@ export class AlicloudRegistry extends pulumi.ComponentResource {
     );
     new alicloud.cr.VpcEndpointLinkedVpc(
       `${name}-vpc-link`,
-      { instanceId: args.instanceId, moduleName: "Registry", vpcId: args.vpcId, vswitchId: args.vswitchId },
+      {
+        instanceId: args.instanceId,
+        moduleName: "Registry",
+        vpcId: args.vpcId,
+        vswitchId: args.vswitchId,
+        // A PrivateZone record, so the -registry-vpc host resolves inside the stack's VPC.
+        enableCreateDnsRecordInPvzt: true,
+      },
       { parent: this },
     );
     // ACR EE domains: <instance name>-registry[-vpc].<region>.cr.aliyuncs.com (ACR "access domains").

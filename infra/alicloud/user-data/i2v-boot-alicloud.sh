@@ -109,7 +109,7 @@ acr_login() {
 
 load_image() {
   if [ -n "$ACR_INSTANCE_ID" ]; then
-    retry 5 acr_login || die "ACR login to $REGISTRY failed (is the VPC linked to the instance's VPC endpoint?)"
+    retry 8 acr_login || die "ACR login to $REGISTRY failed (is the VPC linked to the instance's VPC endpoint?)"
   fi
   log "image: pulling $IMAGE"
   local start=$SECONDS deadline=$((SECONDS + READY_TIMEOUT_S))
@@ -157,7 +157,8 @@ fetch_weights() {
 # read_secret NAME: the value of an OOS secret parameter.
 read_secret() {
   local answer
-  answer="$(retry 5 ali oos GetSecretParameter --Name "$1" --WithDecryption true)" || return 1
+  # Generous retries: the API endpoint is reached through the EIP, bound just after the instance starts.
+  answer="$(retry 8 ali oos GetSecretParameter --Name "$1" --WithDecryption true)" || return 1
   json_get Parameter.Value <<<"$answer"
 }
 
