@@ -10,7 +10,7 @@ import { createStack, type StackOutputs } from "./stack.ts";
 
 const settings = readStackSettings();
 const context = { project: pulumi.getProject(), stack: pulumi.getStack() };
-const outputs: StackOutputs & { caCertPem?: pulumi.Output<string> } =
+const outputs: StackOutputs & { caCertificate?: pulumi.Output<string> } =
   settings.cloud === "alicloud" ? createAlicloudStack(settings, context) : createStack(settings, context);
 
 export const endpointUrl = outputs.endpointUrl;
@@ -27,4 +27,4 @@ export const tunnelCommand = outputs.tunnelCommand;
 export const bootLogCommand = outputs.bootLogCommand;
 export const smokeCommand = outputs.smokeCommand;
 /** The private CA behind the box's HTTPS certificate (alicloud; `npm run smoke -- --ca`). */
-export const caCertPem = outputs.caCertPem;
+export const caCertificate = outputs.caCertificate;

@@ -23,7 +23,7 @@ import { weightsSources } from "./weights-sources.ts";
 
 /** The AWS outputs plus the private CA that signed the box's HTTPS certificate. */
 export interface AlicloudStackOutputs extends StackOutputs {
-  caCertPem: pulumi.Output<string>;
+  caCertificate: pulumi.Output<string>;
 }
 
 /**
@@ -157,12 +157,12 @@ export function createAlicloudStack(settings: StackSettings, context: StackConte
     repositoryUrl: registry?.repositoryUrl,
     apiToken: password ? pulumi.secret(password.result) : undefined,
     tokenParameterName: token?.parameterName,
-    caCertPem: certificate.caCertPem,
+    caCertificate: certificate.caCertPem,
     sessionCommand: pulumi.interpolate`echo "ECS console > Instances > ${box.instanceId} > Connect (Workbench); no SSH port is open"`,
     tunnelCommand: pulumi.output(
       "echo 'no tunnel on alicloud: the API answers over HTTPS to allowedCidrs only'",
     ),
     bootLogCommand: pulumi.interpolate`aliyun ecs GetInstanceConsoleOutput --RegionId ${region} --InstanceId ${box.instanceId} | python3 -c 'import base64, json, sys; print(base64.b64decode(json.load(sys.stdin)["ConsoleOutput"]).decode())'`,
-    smokeCommand: pulumi.interpolate`pulumi stack output caCertPem > i2v-ca.pem && npm run smoke -- --url ${endpointUrl} --ca i2v-ca.pem${tokenArg}`,
+    smokeCommand: pulumi.interpolate`pulumi stack output caCertificate > i2v-ca.pem && npm run smoke -- --url ${endpointUrl} --ca i2v-ca.pem${tokenArg}`,
   };
 }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { alicloudCallResult, alicloudComputedState } from "./alicloud-mocks.ts";
+import { alicloudCallResult, alicloudComputedState } from "../../alicloud/preview-mocks.ts";
 
 /** One resource the program declared, as the mock engine saw it. */
 export interface RecordedResource {

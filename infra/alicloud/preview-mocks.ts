@@ -10,8 +10,10 @@ export const MOCK_ACCOUNT = "1234567890123456";
 export const MOCK_ACR_NAME = "i2vreg";
 
 /**
- * What Alibaba (and @pulumi/tls) would compute for the resources the alicloud stack declares;
- * undefined for any other type, so the shared mocks fall through to their own answer.
+ * Stand-ins for the offline preview and the tests (Pulumi's mock engine): what Alibaba (and
+ * @pulumi/tls) would compute for the resources the alicloud stack declares;
+ * undefined for any other type, so the shared mock engine falls through to its own answer. The
+ * engine's `default` branches call these two (one line each).
  */
 export function alicloudComputedState(
   args: pulumi.runtime.MockResourceArgs,
