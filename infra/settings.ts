@@ -1,4 +1,4 @@
-import { alicloudSettingProblems, isAlicloudGpuType } from "./alicloud/settings-rules.ts";
+import { alicloudSettingProblems, isAlicloudGpuType, regionRequired } from "./alicloud/settings-rules.ts";
 import { type PlacementCandidate, parsePlacement } from "./decisions/capacity.ts";
 import { isGpuInstanceType } from "./decisions/gpu-family.ts";
 import { planIngress } from "./decisions/ingress.ts";
@@ -58,14 +58,14 @@ export interface StackSettings {
   subnetId: string | undefined;
   /** A fixed AMI id instead of the DLAMI lookup. @default undefined */
   amiId: string | undefined;
-  /** Delete the ECR repository even when it holds images, on `pulumi destroy`. @default false */
-  forceDeleteRepository: boolean;
-  /** Extra tags on every resource. @default {} */
-  tags: Record<string, string>;
   /** alicloud: the pinned ECS image (NVIDIA driver, Docker, NVIDIA Container Toolkit, aliyun CLI). @default undefined */
   imageId: string | undefined;
   /** alicloud: the ACR Enterprise Edition instance the stack's repository goes into. @default undefined */
   acrInstanceId: string | undefined;
+  /** Delete the ECR repository even when it holds images, on `pulumi destroy`. @default false */
+  forceDeleteRepository: boolean;
+  /** Extra tags on every resource. @default {} */
+  tags: Record<string, string>;
 }
 
 /** Raw values by key, as strings (from `pulumi.Config`) or typed (from a parsed stack YAML). */
@@ -120,7 +120,7 @@ export function normalizeSettings(raw: RawConfig): SettingsResult {
   const settings: StackSettings = {
     cloud,
     region: r.string("region", cloud === "alicloud" ? "alicloud:region" : "aws:region") ?? "",
-    instanceType: r.string("instanceType") ?? "g6.xlarge",
+    instanceType: r.string("instanceType") ?? (cloud === "alicloud" ? "ecs.gn7i-c8g1.2xlarge" : "g6.xlarge"),
     fallbackInstanceTypes: r.list("fallbackInstanceTypes") ?? [],
     zones: r.list("zones") ?? [],
     placement: undefined,
@@ -146,17 +146,12 @@ export function normalizeSettings(raw: RawConfig): SettingsResult {
     runtimeEnv: r.stringMap("runtimeEnv") ?? {},
     subnetId: r.string("subnetId"),
     amiId: r.string("amiId"),
-    forceDeleteRepository: r.bool("forceDeleteRepository") ?? false,
-    tags: r.stringMap("tags") ?? {},
     imageId: r.string("imageId"),
     acrInstanceId: r.string("acrInstanceId"),
+    forceDeleteRepository: r.bool("forceDeleteRepository") ?? false,
+    tags: r.stringMap("tags") ?? {},
   };
-  if (cloud === "alicloud" && r.string("instanceType") === undefined)
-    settings.instanceType = "ecs.gn7i-c8g1.2xlarge";
-  if (!settings.region && cloud === "alicloud")
-    errors.push("alicloud:region: required; set it with `pulumi config set alicloud:region cn-hangzhou`");
-  else if (!settings.region)
-    errors.push("aws:region: required; set it with `pulumi config set aws:region us-east-1`");
+  if (!settings.region) errors.push(regionRequired(cloud));
   const isGpu = cloud === "alicloud" ? isAlicloudGpuType : isGpuInstanceType;
   for (const type of [settings.instanceType, ...settings.fallbackInstanceTypes]) {
     if (!isGpu(type))

@@ -2,6 +2,13 @@ import type { StackSettings } from "../settings.ts";
 
 export { isAlicloudGpuType } from "./catalog.ts";
 
+/** The "region missing" problem, naming the provider key of the stack's cloud. */
+export function regionRequired(cloud: "aws" | "alicloud"): string {
+  return cloud === "alicloud"
+    ? "alicloud:region: required; set it with `pulumi config set alicloud:region cn-hangzhou`"
+    : "aws:region: required; set it with `pulumi config set aws:region us-east-1`";
+}
+
 /**
  * What an `i2v:cloud: alicloud` stack must set beyond the common keys, and the AWS-only keys it
  * must not set. Every problem as `key: message` with what to do.
