@@ -6,8 +6,14 @@ import { MOCK_ACCOUNT, MOCK_ACR_NAME, MOCK_EIP } from "../alicloud/preview-mocks
 import { REQUIRED_TAG_KEYS } from "../decisions/tags.ts";
 import type { RawConfig } from "../settings.ts";
 import { alicloudTestSettings } from "./support/alicloud-settings.ts";
+import {
+  installMocks,
+  MOCK_TOKEN,
+  type RecordedResource,
+  resolved,
+  settle,
+} from "./support/alicloud-test-engine.ts";
 import { alicloudView, awsView, type CloudView } from "./support/cloud-views.ts";
-import { installMocks, MOCK_TOKEN, type RecordedResource, resolved, settle } from "./support/pulumi-mocks.ts";
 import { testSettings } from "./support/settings.ts";
 
 // The reviewer's rules on what each cloud's program declares (Pulumi mocks; no AWS, no Alibaba).

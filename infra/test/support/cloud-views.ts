@@ -1,4 +1,4 @@
-import type { RecordedResource } from "./pulumi-mocks.ts";
+import type { RecordedResource } from "./alicloud-test-engine.ts";
 
 /**
  * What the cross-cloud rules look at, read from the resources one cloud's program declared: the
