@@ -58,6 +58,7 @@ const UNTAGGABLE: Record<"aws" | "alicloud", string[]> = {
     "aws:iam/rolePolicy:RolePolicy",
     "aws:ecr/lifecyclePolicy:LifecyclePolicy",
     "aws:ec2/volumeAttachment:VolumeAttachment",
+    "aws:ec2/eipAssociation:EipAssociation",
   ],
   alicloud: [
     "alicloud:ecs/securityGroupRule:SecurityGroupRule",

@@ -1,3 +1,4 @@
+import { gunzipSync } from "node:zlib";
 import type { RecordedResource } from "./alicloud-test-engine.ts";
 
 /**
@@ -49,7 +50,7 @@ export function awsView(resources: RecordedResource[]): CloudView {
       disk: volumes[0]?.inputs.availabilityZone ?? "us-east-1a",
     },
     cloudResources: resources.filter((r) => r.type.startsWith("aws:")),
-    userData: instances.map((i) => String(i.inputs.userData)),
+    userData: instances.map(awsUserData),
     policies: ofType(resources, "aws:iam/rolePolicy:RolePolicy").map((p) =>
       JSON.parse(String(p.inputs.policy)),
     ),
@@ -81,4 +82,11 @@ export function alicloudView(resources: RecordedResource[]): CloudView {
       JSON.parse(String(p.inputs.policyDocument)),
     ),
   };
+}
+
+/** An AWS instance's boot document: plain `userData`, or gzipped in `userDataBase64` (EC2's 16 KB limit). */
+function awsUserData(instance: RecordedResource): string {
+  const packed = instance.inputs.userDataBase64;
+  if (packed === undefined) return String(instance.inputs.userData);
+  return gunzipSync(Buffer.from(String(packed), "base64")).toString("utf8");
 }
