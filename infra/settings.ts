@@ -185,7 +185,11 @@ export function normalizeSettings(raw: RawConfig): SettingsResult {
   if (!ingress.ok) errors.push(...ingress.errors);
   else warnings.push(...ingress.warnings);
   if (settings.market === "spot")
-    warnings.push("market spot: the box can be reclaimed with two minutes' notice");
+    warnings.push(
+      cloud === "alicloud"
+        ? "market spot: Alibaba can release the box (SpotAsPriceGo) at short notice"
+        : "market spot: the box can be reclaimed with two minutes' notice",
+    );
   return errors.length > 0 ? { ok: false, errors } : { ok: true, settings, warnings };
 }
 
