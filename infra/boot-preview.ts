@@ -1,4 +1,4 @@
-import { type BootFacts, tokenParameterName } from "./boot-spec.ts";
+import { type BootFacts, tlsParameterNames, tokenParameterName } from "./boot-spec.ts";
 import type { StackSettings } from "./settings.ts";
 
 /** Stands in for the AWS account id, which only a deployed stack knows. */
@@ -19,5 +19,9 @@ export function previewFacts(settings: StackSettings, stack: string, imageOverri
     imageOverride ??
     settings.imageUri ??
     `${PLACEHOLDER_ACCOUNT}.dkr.ecr.${settings.region}.amazonaws.com/i2v-images-repo:${settings.imageTag}`;
-  return { imageUri, tokenParameterName: settings.requireToken ? tokenParameterName(stack) : undefined };
+  return {
+    imageUri,
+    tokenParameterName: settings.requireToken ? tokenParameterName(stack) : undefined,
+    tls: tlsParameterNames(stack),
+  };
 }

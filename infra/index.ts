@@ -26,5 +26,7 @@ export const sessionCommand = outputs.sessionCommand;
 export const tunnelCommand = outputs.tunnelCommand;
 export const bootLogCommand = outputs.bootLogCommand;
 export const smokeCommand = outputs.smokeCommand;
-/** The private CA behind the box's HTTPS certificate (alicloud; `npm run smoke -- --ca`). */
 export const caCertificate = outputs.caCertificate;
+export const workerGroupName = outputs.workerGroupName;
+export const jobBucket = outputs.jobBucket;
+export const queueEndpoint = outputs.queueEndpoint;

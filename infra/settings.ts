@@ -1,7 +1,7 @@
-import { alicloudSettingProblems, isAlicloudGpuType, regionRequired } from "./alicloud/settings-rules.ts";
-import { type PlacementCandidate, parsePlacement } from "./decisions/capacity.ts";
-import { isGpuInstanceType } from "./decisions/gpu-family.ts";
+import type { PlacementCandidate } from "./decisions/capacity.ts";
 import { planIngress } from "./decisions/ingress.ts";
+import { formatPath, stackConfigSchema } from "./settings-schema.ts";
+import type { WorkersSettings } from "./workers-schema.ts";
 
 /**
  * The stack's settings, after defaults. Read from `i2v:*` keys of `Pulumi.<stack>.yaml` (see
@@ -66,6 +66,16 @@ export interface StackSettings {
   forceDeleteRepository: boolean;
   /** Extra tags on every resource. @default {} */
   tags: Record<string, string>;
+  /** Scale-out: an API box plus an Auto Scaling group of GPU workers. @default undefined (one box) */
+  workers: WorkersSettings | undefined;
+  /** CloudWatch namespace the API role publishes the backlog metrics to. @default "i2v" */
+  metricsNamespace: string;
+  /** Days until job inputs and results expire from the scale-out bucket. @default 7 */
+  resultsExpireDays: number;
+  /** ElastiCache node type of the Valkey queue (scale-out). @default "cache.t4g.small" */
+  queueNodeType: string;
+  /** Instance type of the API box (scale-out; no GPU needed). @default "t3.small" */
+  apiInstanceType: string;
 }
 
 /** Raw values by key, as strings (from `pulumi.Config`) or typed (from a parsed stack YAML). */
@@ -106,177 +116,40 @@ export const SETTING_KEYS = [
   "amiId",
   "forceDeleteRepository",
   "tags",
+  "workers",
+  "metricsNamespace",
+  "resultsExpireDays",
+  "queueNodeType",
+  "apiInstanceType",
 ] as const;
 
 /**
- * Parse, default and validate. `raw` holds `i2v` keys without prefix plus `region` (from `aws:region`).
- * Never throws on user input: every problem comes back in `errors`.
+ * Parse, default and validate (infra/settings-schema.ts). `raw` holds `i2v` keys without prefix
+ * plus `region` (from `aws:region`). Never throws on user input: every problem comes back in
+ * `errors` as `path: message`, the way the runtime reports its manifest and config problems.
  */
 export function normalizeSettings(raw: RawConfig): SettingsResult {
-  const errors: string[] = [];
-  const warnings: string[] = [];
-  const r = new Reader(raw, errors);
-  const cloud = r.oneOf("cloud", ["aws", "alicloud"] as const) ?? "aws";
+  const parsed = stackConfigSchema.safeParse(raw);
+  if (!parsed.success)
+    return { ok: false, errors: parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`) };
+  const { region, "aws:region": awsRegion, "alicloud:region": alicloudRegion, ...config } = parsed.data;
   const settings: StackSettings = {
-    cloud,
-    region: r.string("region", cloud === "alicloud" ? "alicloud:region" : "aws:region") ?? "",
-    instanceType: r.string("instanceType") ?? (cloud === "alicloud" ? "ecs.gn7i-c8g1.2xlarge" : "g6.xlarge"),
-    fallbackInstanceTypes: r.list("fallbackInstanceTypes") ?? [],
-    zones: r.list("zones") ?? [],
-    placement: undefined,
-    market: r.oneOf("market", ["on-demand", "spot"] as const) ?? "on-demand",
-    allowedCidrs: r.list("allowedCidrs") ?? [],
-    allowPublic: r.bool("allowPublic") ?? false,
-    imageUri: r.string("imageUri"),
-    imageTag: r.string("imageTag") ?? "latest",
-    weights: r.string("weights") ?? "baked",
-    mirror: r.string("mirror"),
-    modelStorage: r.oneOf("modelStorage", ["auto", "ebs"] as const) ?? "auto",
-    modelVolumeGiB: r.int("modelVolumeGiB", 20, 16384) ?? 200,
-    // alicloud: 200 MiB/s reads 12 GB of weights in about a minute, on a PL1 ESSD (see alicloud/essd.ts).
-    modelVolumeThroughputMiBps:
-      r.int("modelVolumeThroughputMiBps", 125, cloud === "alicloud" ? 4000 : 1000) ??
-      (cloud === "alicloud" ? 200 : 500),
-    modelVolumeIops: r.int("modelVolumeIops", 3000, 16000) ?? 6000,
-    modelSnapshotId: r.string("modelSnapshotId"),
-    snapshotInitRateMiBps: r.int("snapshotInitRateMiBps", 100, 300) ?? 300,
-    rootVolumeGiB: r.int("rootVolumeGiB", 75, 16384) ?? 150,
-    requireToken: r.bool("requireToken") ?? true,
-    readyTimeoutMinutes: r.int("readyTimeoutMinutes", 1, 120) ?? 20,
-    runtimeEnv: r.stringMap("runtimeEnv") ?? {},
-    subnetId: r.string("subnetId"),
-    amiId: r.string("amiId"),
-    imageId: r.string("imageId"),
-    acrInstanceId: r.string("acrInstanceId"),
-    forceDeleteRepository: r.bool("forceDeleteRepository") ?? false,
-    tags: r.stringMap("tags") ?? {},
+    ...(Object.fromEntries(SETTING_KEYS.map((key) => [key, config[key]])) as Omit<StackSettings, "region">),
+    region: (region ?? (config.cloud === "alicloud" ? alicloudRegion : awsRegion)) as string,
   };
-  if (!settings.region) errors.push(regionRequired(cloud));
-  const isGpu = cloud === "alicloud" ? isAlicloudGpuType : isGpuInstanceType;
-  for (const type of [settings.instanceType, ...settings.fallbackInstanceTypes]) {
-    if (!isGpu(type))
-      errors.push(
-        cloud === "alicloud"
-          ? `instanceType: ${type} is not an Alibaba NVIDIA GPU type (ecs.gn6i-*, ecs.gn7i-*, ecs.gn7e-*)`
-          : `instanceType: ${type} is not an NVIDIA GPU type (g4dn, g5, g6, g6e, p4d, p5, ...)`,
-      );
-  }
-  if (cloud === "alicloud") errors.push(...alicloudSettingProblems(settings));
-  const placementText = r.string("placement");
-  if (placementText !== undefined) {
-    settings.placement = parsePlacement(placementText);
-    if (!settings.placement)
-      errors.push(`placement: "${placementText}" is not of the form g6.xlarge@us-east-1b`);
-    else if (!isGpu(settings.placement.instanceType))
-      errors.push(`placement: ${placementText} is not a GPU type`);
-  }
-  for (const key of Object.keys(settings.runtimeEnv)) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
-      errors.push(`runtimeEnv: "${key}" is not a valid environment variable name`);
-    if (key === "I2V_TOKEN")
-      errors.push("runtimeEnv: I2V_TOKEN is generated by the stack; do not put a token in config");
-  }
-  if (settings.weights !== "baked" && !/^[\w.-]+\/[\w.-]+(@[\w.-]+)?$/.test(settings.weights)) {
-    errors.push(
-      `weights: "${settings.weights}" is neither "baked" nor a model reference such as org/model@revision`,
-    );
-  }
-  const ingress = planIngress(settings.allowedCidrs, settings.allowPublic);
-  if (!ingress.ok) errors.push(...ingress.errors);
-  else warnings.push(...ingress.warnings);
-  if (settings.market === "spot")
-    warnings.push(
-      cloud === "alicloud"
-        ? "market spot: Alibaba can release the box (SpotAsPriceGo) at short notice"
-        : "market spot: the box can be reclaimed with two minutes' notice",
-    );
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, settings, warnings };
-}
-
-/** Reads one key at a time, coercing strings (Pulumi passes structured config as JSON text). */
-class Reader {
-  constructor(
-    private readonly raw: RawConfig,
-    private readonly errors: string[],
-  ) {}
-
-  private value(key: string, ...aliases: string[]): unknown {
-    for (const k of [key, ...aliases]) {
-      const v = this.raw[k];
-      if (v !== undefined && v !== null && v !== "") return v;
-    }
-    return undefined;
-  }
-
-  string(key: string, ...aliases: string[]): string | undefined {
-    const v = this.value(key, ...aliases);
-    if (v === undefined) return undefined;
-    if (typeof v === "string") return v.trim();
-    if (typeof v === "number") return String(v);
-    this.errors.push(`${key}: expected text, got ${JSON.stringify(v)}`);
-    return undefined;
-  }
-
-  oneOf<T extends string>(key: string, allowed: readonly T[]): T | undefined {
-    const v = this.string(key);
-    if (v === undefined) return undefined;
-    if ((allowed as readonly string[]).includes(v)) return v as T;
-    this.errors.push(`${key}: "${v}" is not one of ${allowed.join(", ")}`);
-    return undefined;
-  }
-
-  bool(key: string): boolean | undefined {
-    const v = this.value(key);
-    if (v === undefined || typeof v === "boolean") return v;
-    if (v === "true" || v === "false") return v === "true";
-    this.errors.push(`${key}: expected true or false, got ${JSON.stringify(v)}`);
-    return undefined;
-  }
-
-  int(key: string, min: number, max: number): number | undefined {
-    const v = this.value(key);
-    if (v === undefined) return undefined;
-    const n = typeof v === "number" ? v : Number(v);
-    if (Number.isInteger(n) && n >= min && n <= max) return n;
-    this.errors.push(`${key}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
-    return undefined;
-  }
-
-  list(key: string): string[] | undefined {
-    const v = this.parsed(key);
-    if (v === undefined) return undefined;
-    if (typeof v === "string")
-      return v
-        .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean);
-    if (Array.isArray(v) && v.every((x) => typeof x === "string")) return v.map((s) => s.trim());
-    this.errors.push(`${key}: expected a list of text, got ${JSON.stringify(v)}`);
-    return undefined;
-  }
-
-  stringMap(key: string): Record<string, string> | undefined {
-    const v = this.parsed(key);
-    if (v === undefined) return undefined;
-    if (typeof v === "object" && !Array.isArray(v) && v !== null) {
-      const entries = Object.entries(v);
-      if (entries.every(([, x]) => typeof x === "string"))
-        return Object.fromEntries(entries) as Record<string, string>;
-    }
-    this.errors.push(`${key}: expected a map of text values, got ${JSON.stringify(v)}`);
-    return undefined;
-  }
-
-  /** JSON text (what `pulumi.Config.get` returns for structured values) becomes the value it encodes. */
-  private parsed(key: string): unknown {
-    const v = this.value(key);
-    if (typeof v === "string" && /^\s*[[{]/.test(v)) {
-      try {
-        return JSON.parse(v);
-      } catch {
-        return v;
-      }
-    }
-    return v;
-  }
+  const warnings = planIngress(settings.allowedCidrs, settings.allowPublic);
+  return {
+    ok: true,
+    settings,
+    warnings: [
+      ...(warnings.ok ? warnings.warnings : []),
+      ...(settings.market === "spot"
+        ? [
+            settings.cloud === "alicloud"
+              ? "market spot: Alibaba can release the box (SpotAsPriceGo) at short notice"
+              : "market spot: the box can be reclaimed with two minutes' notice",
+          ]
+        : []),
+    ],
+  };
 }

@@ -35,15 +35,41 @@ export function readStackFile(root: string, stack: string | undefined): StackFil
       `create it with \`pulumi stack init ${name}\` and \`pulumi config set ...\`, or copy Pulumi.example.yaml`,
     );
   }
-  const document = (parse(readFileSync(path, "utf8")) ?? {}) as { config?: Record<string, unknown> };
   const raw: RawConfig = {};
-  for (const [key, value] of Object.entries(document.config ?? {})) {
+  for (const [key, value] of Object.entries(readConfigSection(path))) {
     if (key === "aws:region") raw.region = value;
     else if (key.startsWith("i2v:")) raw[key.slice(4)] = unwrap(key, value);
   }
   // An alicloud stack's region is the Alibaba provider's own key, as aws:region is for AWS.
   if (raw.cloud === "alicloud") raw.region = alicloudRegion(path);
   return { stack: name, path, raw };
+}
+
+/**
+ * The stack's whole config as `pulumi config` hands it to a program: flat `namespace:key` -> text,
+ * structured values as JSON. For running the program under mocks (`deploy-plan --resources`), so
+ * every namespace passes through (another cloud's keys too). A `secure:` value cannot be decrypted
+ * without Pulumi; it is passed as "[secret]" and named in `secretKeys`.
+ */
+export function readPulumiConfig(
+  root: string,
+  stack: string | undefined,
+): { stack: string; path: string; config: Record<string, string>; secretKeys: string[] } {
+  const { stack: name, path } = readStackFile(root, stack);
+  const config: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  for (const [key, value] of Object.entries(readConfigSection(path))) {
+    if (value && typeof value === "object" && "secure" in value) {
+      config[key] = "[secret]";
+      secretKeys.push(key);
+    } else config[key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return { stack: name, path, config, secretKeys };
+}
+
+function readConfigSection(path: string): Record<string, unknown> {
+  const document = (parse(readFileSync(path, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  return document.config ?? {};
 }
 
 /** Pulumi writes structured config as plain YAML, and secrets as `{ secure: ... }`, which no i2v key uses. */

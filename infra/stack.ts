@@ -7,36 +7,14 @@ import { ImageRepository } from "./components/image-repository.ts";
 import { ModelStorage } from "./components/model-storage.ts";
 import { NetworkAccess } from "./components/network-access.ts";
 import { formatPlacement } from "./decisions/capacity.ts";
-import { ecrRepositoryArn } from "./decisions/iam.ts";
-import { parseImageRef } from "./decisions/image-ref.ts";
 import { stackTags } from "./decisions/tags.ts";
+import { externalRepositoryArn, reachability, serverTls } from "./endpoint.ts";
 import { candidatesFor, currentPlacement, storagePlanFor } from "./plan.ts";
+import { createScaleOutStack } from "./scale-out-stack.ts";
 import type { StackSettings } from "./settings.ts";
+import type { StackContext, StackOutputs } from "./stack-outputs.ts";
 import { renderUserData } from "./user-data/cloud-config.ts";
 import { BOX } from "./user-data/spec.ts";
-
-/** What `pulumi up` prints and `pulumi stack output` returns. */
-export interface StackOutputs {
-  endpointUrl: pulumi.Output<string>;
-  instanceId: pulumi.Output<string>;
-  availabilityZone: pulumi.Output<string>;
-  placement: string;
-  candidates: string[];
-  imageUri: pulumi.Output<string>;
-  repositoryUrl: pulumi.Output<string> | undefined;
-  apiToken: pulumi.Output<string> | undefined;
-  tokenParameterName: pulumi.Output<string> | undefined;
-  sessionCommand: pulumi.Output<string>;
-  tunnelCommand: pulumi.Output<string>;
-  bootLogCommand: pulumi.Output<string>;
-  smokeCommand: pulumi.Output<string>;
-}
-
-/** Names the stack needs from Pulumi's context; passed in so tests can vary them. */
-export interface StackContext {
-  project: string;
-  stack: string;
-}
 
 /**
  * The whole deployment, as a table of contents: decide the placement, then the image repository,
@@ -59,23 +37,34 @@ export function createStack(settings: StackSettings, context: StackContext): Sta
   const token = settings.requireToken
     ? new ApiToken(`${prefix}-token`, { parameterName: tokenParameterName(context.stack), tags })
     : undefined;
+  const vpcId = settings.subnetId
+    ? aws.ec2.getSubnetOutput({ id: settings.subnetId }).vpcId
+    : aws.ec2.getVpcOutput({ default: true }).id;
+  if (settings.workers) {
+    const shared = { tags, prefix, vpcId, imageUri, repository, token, candidates };
+    return createScaleOutStack(settings, settings.workers, context, shared);
+  }
+  const direct = settings.allowedCidrs.length > 0 || settings.allowPublic;
+  // The address is allocated first so the certificate can name it before the box exists.
+  const address = direct ? new aws.ec2.Eip(`${prefix}-address`, { domain: "vpc", tags }) : undefined;
+  const tls = serverTls(`${prefix}-tls`, context.stack, address?.publicIp, tags);
   const network = new NetworkAccess(`${prefix}-net`, {
-    vpcId: settings.subnetId
-      ? aws.ec2.getSubnetOutput({ id: settings.subnetId }).vpcId
-      : aws.ec2.getVpcOutput({ default: true }).id,
+    vpcId,
     port: BOX.port,
     allowedCidrs: settings.allowedCidrs,
     allowPublic: settings.allowPublic,
     tags,
   });
 
-  const userData = pulumi
-    .all([imageUri, token?.parameterName])
-    .apply(([uri, parameterName]) =>
-      renderUserData(
-        bootSpecFor(settings, storagePlan, { imageUri: uri, tokenParameterName: parameterName }),
-      ),
-    );
+  const userData = pulumi.all([imageUri, token?.parameterName]).apply(([uri, parameterName]) =>
+    renderUserData(
+      bootSpecFor(settings, storagePlan, {
+        imageUri: uri,
+        tokenParameterName: parameterName,
+        tls: tls.names,
+      }),
+    ),
+  );
 
   const box = new GpuBox(`${prefix}-box`, {
     instanceType: placement.instanceType,
@@ -88,8 +77,15 @@ export function createStack(settings: StackSettings, context: StackContext): Sta
     rootVolumeGiB: settings.rootVolumeGiB,
     repositoryArn: repository ? repository.arn : externalRepositoryArn(settings.imageUri),
     tokenParameterArn: token?.parameterArn,
+    tlsParameterArns: tls.parameters.arns,
     tags,
   });
+  if (address) {
+    new aws.ec2.EipAssociation(`${prefix}-address-association`, {
+      instanceId: box.instanceId,
+      allocationId: address.allocationId,
+    });
+  }
   new ModelStorage(`${prefix}-models`, {
     plan: storagePlan,
     instanceId: box.instanceId,
@@ -97,48 +93,15 @@ export function createStack(settings: StackSettings, context: StackContext): Sta
     tags,
   });
 
-  return reachability(settings, box, {
+  return reachability(settings, context.stack, box, address?.publicIp, {
     placement: formatPlacement(placement),
     candidates: candidates.map(formatPlacement),
     imageUri,
     repositoryUrl: repository?.repositoryUrl,
     apiToken: token?.value,
     tokenParameterName: token?.parameterName,
+    caCertificate: tls.certificate.caCertPem,
   });
 }
 
-/** ECR permission for an image the user pushed to their own ECR repository elsewhere. */
-function externalRepositoryArn(imageUri: string | undefined): pulumi.Output<string | undefined> {
-  const ecr = imageUri ? parseImageRef(imageUri).ecr : undefined;
-  if (!ecr) return pulumi.output(undefined);
-  return aws
-    .getPartitionOutput()
-    .partition.apply((partition) => ecrRepositoryArn(partition, ecr.region, ecr.accountId, ecr.repository));
-}
-
-/** Endpoint and the commands a user runs next; through an SSM tunnel when no CIDR may reach the box. */
-function reachability(
-  settings: StackSettings,
-  box: GpuBox,
-  rest: Pick<
-    StackOutputs,
-    "placement" | "candidates" | "imageUri" | "repositoryUrl" | "apiToken" | "tokenParameterName"
-  >,
-): StackOutputs {
-  const direct = settings.allowedCidrs.length > 0 || settings.allowPublic;
-  const endpointUrl = direct
-    ? pulumi.interpolate`http://${box.publicIp}:${BOX.port}`
-    : pulumi.output(`http://127.0.0.1:${BOX.port}`);
-  const region = settings.region;
-  const tokenArg = settings.requireToken ? ` --token "$(pulumi stack output apiToken --show-secrets)"` : "";
-  return {
-    ...rest,
-    endpointUrl,
-    instanceId: box.instanceId,
-    availabilityZone: box.availabilityZone,
-    sessionCommand: pulumi.interpolate`aws ssm start-session --region ${region} --target ${box.instanceId}`,
-    tunnelCommand: pulumi.interpolate`aws ssm start-session --region ${region} --target ${box.instanceId} --document-name AWS-StartPortForwardingSession --parameters portNumber=${BOX.port},localPortNumber=${BOX.port}`,
-    bootLogCommand: pulumi.interpolate`aws ec2 get-console-output --region ${region} --instance-id ${box.instanceId} --latest --output text`,
-    smokeCommand: pulumi.interpolate`npm run smoke -- --url ${endpointUrl}${tokenArg}`,
-  };
-}
+export type { StackContext, StackOutputs } from "./stack-outputs.ts";

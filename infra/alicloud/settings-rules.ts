@@ -1,6 +1,38 @@
+import { isGpuInstanceType as isAwsGpuType } from "../decisions/gpu-family.ts";
 import type { StackSettings } from "../settings.ts";
+import { isAlicloudGpuType } from "./catalog.ts";
 
-export { isAlicloudGpuType } from "./catalog.ts";
+export { isAlicloudGpuType };
+
+/** Cloud-dependent defaults, applied to the raw config before the schema reads it. */
+export function withCloudDefaults(raw: unknown): unknown {
+  if (!raw || typeof raw !== "object" || (raw as { cloud?: unknown }).cloud !== "alicloud") return raw;
+  const unset = (v: unknown) => v === undefined || v === null || v === "";
+  const r = raw as Record<string, unknown>;
+  return {
+    ...r,
+    instanceType: unset(r.instanceType) ? "ecs.gn7i-c8g1.2xlarge" : r.instanceType,
+    // 200 MiB/s reads 12 GB of weights in about a minute, on a PL1 ESSD (see essd.ts).
+    modelVolumeThroughputMiBps: unset(r.modelVolumeThroughputMiBps) ? 200 : r.modelVolumeThroughputMiBps,
+  };
+}
+
+/**
+ * Each cloud's types only (the schema accepts a GPU type of either), then what an alicloud stack
+ * needs on top.
+ */
+export function cloudSettingProblems(settings: StackSettings): string[] {
+  const other = settings.cloud === "alicloud" ? isAwsGpuType : isAlicloudGpuType;
+  const types = [settings.instanceType, ...settings.fallbackInstanceTypes];
+  if (settings.placement) types.push(settings.placement.instanceType);
+  const problems = [...new Set(types)]
+    .filter((type) => other(type))
+    .map(
+      (type) =>
+        `instanceType: ${type} is a type of the other cloud; this stack's i2v:cloud is ${settings.cloud}`,
+    );
+  return settings.cloud === "alicloud" ? [...problems, ...alicloudSettingProblems(settings)] : problems;
+}
 
 /** The "region missing" problem, naming the provider key of the stack's cloud. */
 export function regionRequired(cloud: "aws" | "alicloud"): string {

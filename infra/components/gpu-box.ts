@@ -2,8 +2,9 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { amiParameterName } from "../decisions/ami.ts";
 import { isGpuInstanceType } from "../decisions/gpu-family.ts";
-import { boxPolicy, EC2_ASSUME_ROLE } from "../decisions/iam.ts";
+import { boxPolicy, EC2_ASSUME_ROLE, type PolicyDocument } from "../decisions/iam.ts";
 import { type Tags, withName } from "../decisions/tags.ts";
+import { packUserData } from "../user-data/cloud-config.ts";
 
 /** Arguments for {@link GpuBox}. */
 export interface GpuBoxArgs {
@@ -15,8 +16,10 @@ export interface GpuBoxArgs {
   subnetId?: pulumi.Input<string>;
   /** Security groups for the instance. */
   securityGroupIds: pulumi.Input<string>[];
-  /** The rendered cloud-init document. */
+  /** The rendered cloud-init document (as text; the component gzips it). */
   userData: pulumi.Input<string>;
+  /** Public SSM parameter to resolve the AMI from when no `amiId` is pinned. @default DLAMI_PARAMETER */
+  amiParameterName?: string;
   /** A fixed AMI id. @default the current Deep Learning Base OSS NVIDIA GPU AMI (Ubuntu 22.04), via SSM */
   amiId?: string;
   /** On-demand or spot. @default "on-demand" */
@@ -29,6 +32,12 @@ export interface GpuBoxArgs {
   repositoryArn?: pulumi.Input<string | undefined>;
   /** SSM parameter holding the API token, which the box may read. @default undefined */
   tokenParameterArn?: pulumi.Input<string | undefined>;
+  /** SSM parameters holding the TLS certificate, CA and key, which the box may read. @default undefined */
+  tlsParameterArns?: pulumi.Input<string[] | undefined>;
+  /** Refuse instance types without an NVIDIA GPU. @default true (false: the scale-out's API box) */
+  requireGpu?: boolean;
+  /** The role's inline policy instead of {@link boxPolicy} from the ARNs above (the scale-out's API box). */
+  policy?: pulumi.Input<PolicyDocument>;
   /** Tags for every child. */
   tags: Tags;
 }
@@ -67,7 +76,7 @@ export class GpuBox extends pulumi.ComponentResource {
     });
 
     function lookupAmi(parent: GpuBox): pulumi.Input<string> {
-      const parameter = amiParameterName(args.amiId);
+      const parameter = args.amiId ? undefined : (args.amiParameterName ?? amiParameterName(undefined));
       if (!parameter) return args.amiId as string;
       return aws.ssm.getParameterOutput({ name: parameter }, { parent }).value;
     }
@@ -83,16 +92,18 @@ export class GpuBox extends pulumi.ComponentResource {
         `${name}-role`,
         {
           assumeRolePolicy: JSON.stringify(EC2_ASSUME_ROLE),
-          description: "i2v GPU box: SSM session, ECR pull, API token",
+          description: "i2v GPU box: SSM session, ECR pull, API token, TLS material",
           tags: args.tags,
         },
         { parent },
       );
-      const policy = pulumi
-        .all([args.repositoryArn, args.tokenParameterArn])
-        .apply(([repositoryArn, tokenParameterArn]) =>
-          JSON.stringify(boxPolicy({ repositoryArn, tokenParameterArn })),
-        );
+      const policy = args.policy
+        ? pulumi.output(args.policy).apply((document) => JSON.stringify(document))
+        : pulumi
+            .all([args.repositoryArn, args.tokenParameterArn, args.tlsParameterArns])
+            .apply(([repositoryArn, tokenParameterArn, tlsParameterArns]) =>
+              JSON.stringify(boxPolicy({ repositoryArn, tokenParameterArn, tlsParameterArns })),
+            );
       new aws.iam.RolePolicy(`${name}-policy`, { role: role.id, policy }, { parent });
       return new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name, tags: args.tags }, { parent });
     }
@@ -111,7 +122,8 @@ export class GpuBox extends pulumi.ComponentResource {
           subnetId,
           vpcSecurityGroupIds: args.securityGroupIds,
           iamInstanceProfile: profile.name,
-          userData: args.userData,
+          // Gzipped: the rendered document is over EC2's 16 KB limit as text; cloud-init unpacks it.
+          userDataBase64: pulumi.output(args.userData).apply(packUserData),
           // cloud-init runs once per instance: a changed boot document only takes effect on a new one.
           userDataReplaceOnChange: true,
           // IMDSv2 only, hop limit 1: the host reads its credentials; containers (one hop further) cannot.
@@ -141,7 +153,7 @@ export class GpuBox extends pulumi.ComponentResource {
 }
 
 function normalizeArgs(args: GpuBoxArgs): void {
-  if (!isGpuInstanceType(args.instanceType)) {
+  if (args.requireGpu !== false && !isGpuInstanceType(args.instanceType)) {
     throw new Error(
       `i2v GpuBox: ${args.instanceType} is not an NVIDIA GPU instance type (g4dn, g5, g6, g6e, p4d, p5, ...)`,
     );

@@ -11,3 +11,9 @@ export const DLAMI_PARAMETER =
 export function amiParameterName(pinnedAmiId: string | undefined): string | undefined {
   return pinnedAmiId ? undefined : DLAMI_PARAMETER;
 }
+
+/**
+ * The scale-out's API box needs no GPU: Amazon Linux 2023, which carries the AWS CLI and the SSM
+ * agent; cloud-init installs Docker from the distribution's repository at first boot.
+ */
+export const CPU_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";

@@ -1,12 +1,14 @@
 import { instanceTypeSpec } from "../catalog/instance-types.ts";
 import { formatPlacement } from "../decisions/capacity.ts";
 import { quotaName } from "../decisions/quota.ts";
+import { ALARM_PERIOD_SECONDS } from "../decisions/scaling.ts";
 import type { StoragePlan } from "../decisions/storage.ts";
 import { candidatesFor, currentPlacement, storagePlanFor } from "../plan.ts";
 import type { StackSettings } from "../settings.ts";
 import { estimateFirstVideo, type StageEstimate, totalRange } from "./first-video.ts";
 import { estimateHourlyCost, type HourlyCost } from "./hourly-cost.ts";
 import type { PriceTable } from "./prices.ts";
+import { estimateScaleOutStart, type StartPath } from "./scale-out-start.ts";
 
 /** One row of the plan: a candidate with what it would cost and need. */
 export interface CandidateRow {
@@ -26,6 +28,14 @@ export interface DeployPlan {
   candidates: CandidateRow[];
   prices: { asOf: string; source: string; region: string; verifiedHere: boolean };
   firstVideo: { instanceType: string; stages: StageEstimate[]; lowSeconds: number; highSeconds: number };
+  /** With `i2v:workers`: backlog to first job on a new worker, by start path. */
+  scaleOut?: {
+    min: number;
+    max: number;
+    targetBacklogPerWorker: number;
+    detection: StageEstimate[];
+    paths: StartPath[];
+  };
 }
 
 /** Assumptions for the time estimate that the stack config does not hold. */
@@ -88,6 +98,22 @@ export function buildDeployPlan(
       verifiedHere: prices.verifiedHere,
     },
     firstVideo: { instanceType: current.instanceType, stages, ...totalRange(stages) },
+    ...(settings.workers
+      ? {
+          scaleOut: {
+            min: settings.workers.min,
+            max: settings.workers.max,
+            targetBacklogPerWorker: settings.workers.targetBacklogPerWorker,
+            ...estimateScaleOutStart({
+              ...assumptions,
+              weights,
+              snapshotInitRateMiBps: settings.snapshotInitRateMiBps,
+              warmPool: settings.workers.warmPool > 0,
+              alarmPeriodSeconds: ALARM_PERIOD_SECONDS,
+            }),
+          },
+        }
+      : {}),
   };
 }
 
@@ -132,10 +158,47 @@ export function formatDeployPlan(plan: DeployPlan): string {
     lines.push(`  ${s.stage.padEnd(34)} ${range(s.lowSeconds, s.highSeconds).padEnd(19)} ${s.basis}`);
   }
   lines.push(`  ${"total".padEnd(34)} ${range(plan.firstVideo.lowSeconds, plan.firstVideo.highSeconds)}`);
+  if (plan.scaleOut) lines.push("", ...formatScaleOut(plan.scaleOut, plan.firstVideo));
   return lines.join("\n");
 }
 
 function range(low: number, high: number): string {
   const fmt = (s: number) => (s < 120 ? `${Math.round(s)} s` : `${(s / 60).toFixed(1)} min`);
   return `${fmt(low)} - ${fmt(high)}`;
+}
+
+function formatScaleOut(
+  scaleOut: NonNullable<DeployPlan["scaleOut"]>,
+  single: DeployPlan["firstVideo"],
+): string[] {
+  const lines = [
+    `Scale-out: ${scaleOut.min}-${scaleOut.max} workers, target ${scaleOut.targetBacklogPerWorker} jobs per worker.`,
+    "Backlog to first job on a new worker (from zero workers; research figures, not measured here):",
+  ];
+  for (const s of scaleOut.detection)
+    lines.push(`  ${s.stage.padEnd(40)} ${range(s.lowSeconds, s.highSeconds).padEnd(19)} ${s.basis}`);
+  for (const path of scaleOut.paths) {
+    lines.push(`  then, ${path.name}${path.configured ? " [this stack]" : ""}:`);
+    for (const s of path.stages)
+      lines.push(`    ${s.stage.padEnd(38)} ${range(s.lowSeconds, s.highSeconds).padEnd(19)} ${s.basis}`);
+    const start = path.toFirstJob;
+    const startOnly = {
+      low: start.lowSeconds - sum(scaleOut.detection, "lowSeconds"),
+      high: start.highSeconds - sum(scaleOut.detection, "highSeconds"),
+    };
+    lines.push(
+      `    ${"= backlog to first job started".padEnd(38)} ${range(start.lowSeconds, start.highSeconds).padEnd(19)} (worker start alone: ${range(startOnly.low, startOnly.high)})`,
+    );
+    lines.push(
+      `    ${"= backlog to first video".padEnd(38)} ${range(path.toFirstVideo.lowSeconds, path.toFirstVideo.highSeconds)}`,
+    );
+  }
+  lines.push(
+    `  single box today, pulumi up to first video: ${range(single.lowSeconds, single.highSeconds)} (above); with min >= 1 a worker is already up and a job starts at once.`,
+  );
+  return lines;
+}
+
+function sum(stages: readonly StageEstimate[], key: "lowSeconds" | "highSeconds"): number {
+  return stages.reduce((total, s) => total + s[key], 0);
 }

@@ -50,12 +50,14 @@ describe("the program under node --import tsx", () => {
       "i2v:instanceType": "g5.xlarge",
       "i2v:allowedCidrs": '["203.0.113.7/32"]',
     });
-    expect(outputs.endpointUrl).toBe("http://203.0.113.10:7860");
+    expect(outputs.endpointUrl).toBe("https://203.0.113.20:7860");
     expect(outputs.instanceId).toMatch(/instance-id$/);
     expect(outputs.placement).toBe("g5.xlarge@any");
     expect(outputs.smokeCommand).toBe(
-      'npm run smoke -- --url http://203.0.113.10:7860 --token "$(pulumi stack output apiToken --show-secrets)"',
+      'pulumi stack output caCertificate > i2v-program-ca.pem && npm run smoke -- --url https://203.0.113.20:7860 --ca i2v-program-ca.pem --token "$(pulumi stack output apiToken --show-secrets)"',
     );
+    expect(outputs.caCertificate).toBe("MOCK CERTIFICATE i2v-tls-ca");
+    expect(outputs.apiToken).toBe("[secret]");
     expect(types).toContain("aws:ec2/instance:Instance");
     expect(types).toContain("i2v:infra:GpuBox");
   });

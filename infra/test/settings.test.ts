@@ -78,3 +78,63 @@ describe("normalizeSettings", () => {
     expect(result.ok && result.settings.placement).toEqual({ instanceType: "g5.xlarge", zone: "us-east-1c" });
   });
 });
+
+describe("normalizeSettings: scale-out keys", () => {
+  it("leaves workers unset (the single box) and defaults the scale-out keys", () => {
+    const result = normalizeSettings({ region: "us-east-1" });
+    expect(result.ok && result.settings).toMatchObject({
+      workers: undefined,
+      metricsNamespace: "i2v",
+      resultsExpireDays: 7,
+      queueNodeType: "cache.t4g.small",
+      apiInstanceType: "t3.small",
+    });
+  });
+
+  it("reads i2v:workers from JSON text or YAML, with defaults for the optional fields", () => {
+    const fromPulumi = normalizeSettings({
+      region: "us-east-1",
+      workers: '{"min":"0","max":"4","targetBacklogPerWorker":"2"}',
+    });
+    const fromYaml = normalizeSettings({
+      region: "us-east-1",
+      workers: { min: 0, max: 4, targetBacklogPerWorker: 2 },
+    });
+    expect(fromPulumi).toEqual(fromYaml);
+    expect(fromYaml.ok && fromYaml.settings.workers).toEqual({
+      min: 0,
+      max: 4,
+      targetBacklogPerWorker: 2,
+      spot: false,
+      onDemandBase: 0,
+      warmPool: 0,
+      drainTimeoutSeconds: 600,
+    });
+  });
+
+  it("reports workers problems by path", () => {
+    const result = normalizeSettings({
+      region: "us-east-1",
+      workers: { min: 5, max: 2, targetBacklogPerWorker: 0, warmPool: "lots", surge: 1 },
+    });
+    const errors = result.ok ? [] : result.errors;
+    for (const prefix of ["workers.targetBacklogPerWorker:", "workers.warmPool:", "workers:"])
+      expect(
+        errors.some((e) => e.startsWith(prefix)),
+        `${prefix} in ${errors.join(" | ")}`,
+      ).toBe(true);
+    expect(errors.join(" ")).toMatch(/Unrecognized key.*surge/);
+    const order = normalizeSettings({
+      region: "us-east-1",
+      workers: { min: 5, max: 2, targetBacklogPerWorker: 1 },
+    });
+    expect(order.ok ? [] : order.errors).toEqual(["workers.min: min must not exceed max"]);
+  });
+
+  it("names the index of a bad fallback type", () => {
+    const result = normalizeSettings({ region: "us-east-1", fallbackInstanceTypes: ["g5.xlarge", "t3.big"] });
+    expect(result.ok ? [] : result.errors).toEqual([
+      "fallbackInstanceTypes[1]: t3.big is not an NVIDIA GPU type (g4dn, g5, g6, g6e, p4d, p5, ...)",
+    ]);
+  });
+});

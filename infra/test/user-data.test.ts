@@ -18,6 +18,7 @@ const base: BootSpec = {
   ecr: { registry: "123456789012.dkr.ecr.us-east-1.amazonaws.com", region: "us-east-1" },
   storage: "instance-store",
   tokenParameterName: "/i2v/dev/api-token",
+  tls: { cert: "/i2v/dev/tls/cert", key: "/i2v/dev/tls/key", ca: "/i2v/dev/tls/ca" },
   weights: "baked",
   mirror: undefined,
   runtimeEnv: {},
@@ -39,11 +40,32 @@ const variants: Record<string, BootSpec> = {
     ecr: undefined,
     tokenParameterName: undefined,
   },
+  "plain HTTP (no TLS parameters)": { ...base, tls: undefined },
   "runtime env with quotes and spaces": {
     ...base,
     runtimeEnv: { I2V_NOTE: `it's "quoted" $HOME; rm -rf /`, EMPTY: "" },
   },
 };
+
+/** The scale-out roles' documents (their structure differs; both must pass the same real tools). */
+const scaleOutVariants: Record<string, BootSpec> = {
+  "scale-out api": {
+    ...base,
+    role: "api",
+    queueUrlParameterName: "/i2v/dev/queue-url",
+    runtimeEnv: { I2V_ROLE: "api", I2V_STORAGE: "s3://bucket/jobs", I2V_METRICS_NAMESPACE: "i2v" },
+  },
+  "scale-out worker with a warm pool": {
+    ...base,
+    tls: undefined,
+    role: "worker",
+    queueUrlParameterName: "/i2v/dev/queue-url",
+    lifecycle: { groupName: "i2v-dev-workers", terminateHook: "i2v-drain", launchHook: "i2v-prepared" },
+    drainTimeoutSeconds: 600,
+    runtimeEnv: { I2V_ROLE: "worker", I2V_STORAGE: "s3://bucket/jobs", I2V_DRAIN_TIMEOUT_S: "600" },
+  },
+};
+const allVariants = { ...variants, ...scaleOutVariants };
 
 interface WriteFile {
   path: string;
@@ -97,6 +119,44 @@ describe("rendered user-data", () => {
     expect(script).not.toMatch(/^\s*set -x/m);
   });
 
+  it("fetches the TLS key from its SecureString by name and serves HTTPS with the CA pinned", () => {
+    const script = renderBootScript(base);
+    expect(script).toContain("TLS_KEY_PARAMETER='/i2v/dev/tls/key'");
+    expect(script).not.toMatch(/BEGIN [A-Z ]*PRIVATE KEY/);
+    expect(script).toContain('url="https://127.0.0.1:$PORT/readyz"');
+    expect(script).toContain('tls_args=(--cacert "$TLS_DIR/ca.pem")');
+    const unit = (parseDocument(renderUserData(base)).write_files[2] as WriteFile).content;
+    expect(unit).toContain("ExecStartPre=/usr/local/sbin/i2v-boot tls");
+    expect(unit).toContain("ExecReload=/usr/bin/docker kill --signal HUP i2v-runtime");
+  });
+
+  it("a worker starts its runtime from the lifecycle unit, drains on scale-in, and never waits for readiness", () => {
+    const doc = parseDocument(
+      renderUserData(scaleOutVariants["scale-out worker with a warm pool"] as BootSpec),
+    );
+    expect(doc.write_files.map((f) => f.path)).toContain("/etc/systemd/system/i2v-lifecycle.service");
+    expect(doc.runcmd).toEqual([
+      ["systemctl", "daemon-reload"],
+      ["systemctl", "enable", "i2v-prepare.service", "i2v-lifecycle.service"],
+      ["systemctl", "start", "--no-block", "i2v-lifecycle.service"],
+    ]);
+    const runtime = (doc.write_files[2] as WriteFile).content;
+    expect(runtime).toContain("ExecStop=/usr/bin/docker stop --time 600 i2v-runtime");
+    expect(runtime).toContain("TimeoutStopSec=630");
+    const script = (doc.write_files[0] as WriteFile).content;
+    expect(script).toContain("ASG_NAME='i2v-dev-workers'");
+    expect(script).toContain("meta-data/autoscaling/target-lifecycle-state");
+  });
+
+  it("the API box installs Docker (Amazon Linux 2023) and runs without GPUs", () => {
+    const doc = parseDocument(renderUserData(scaleOutVariants["scale-out api"] as BootSpec)) as ReturnType<
+      typeof parseDocument
+    > & { packages?: string[] };
+    expect(doc.packages).toEqual(["docker"]);
+    expect(doc.runcmd[0]).toEqual(["systemctl", "enable", "--now", "docker.service"]);
+    expect(doc.runcmd.at(-1)).toEqual(["/usr/local/sbin/i2v-boot", "wait-ready"]);
+  });
+
   it("logs in to ECR only for ECR images", () => {
     expect(renderBootScript(base)).toContain("ECR_REGISTRY='123456789012.dkr.ecr.us-east-1.amazonaws.com'");
     expect(renderBootScript(variants["image outside ECR, no token"] as BootSpec)).toContain(
@@ -111,7 +171,7 @@ describe("rendered user-data", () => {
     expect(unit).toContain("ExecStartPre=/usr/local/sbin/i2v-boot token");
     expect(unit).toContain("Requires=docker.service i2v-prepare.service");
     const script = renderBootScript(base);
-    expect(script).toContain('--gpus all --publish "$PORT:$PORT"');
+    expect(script).toContain('gpu_args=(--gpus all) net_args=(--publish "$PORT:$PORT")');
     expect(script).toContain('--env-file "$ENV_FILE"');
     expect(script).toContain("/readyz");
   });
@@ -137,7 +197,7 @@ describe("rendered user-data", () => {
 });
 
 describe.skipIf(!hasTool("cloud-init", ["--version"]))("cloud-init schema", () => {
-  it.each(Object.entries(variants))("%s: valid cloud-config", (name, spec) => {
+  it.each(Object.entries(allVariants))("%s: valid cloud-config", (name, spec) => {
     const file = join(work, `${name.replace(/\W+/g, "-")}.yaml`);
     writeFileSync(file, renderUserData(spec));
     const result = runTool("cloud-init", ["schema", "--config-file", file]);
@@ -156,7 +216,7 @@ describe.skipIf(!hasTool("cloud-init", ["--version"]))("cloud-init schema", () =
 });
 
 describe.skipIf(!hasTool("shellcheck"))("shellcheck", () => {
-  it.each(Object.entries(variants))("%s: the boot helper has no findings", (name, spec) => {
+  it.each(Object.entries(allVariants))("%s: the boot helper has no findings", (name, spec) => {
     const doc = parseDocument(renderUserData(spec));
     const file = join(work, `${name.replace(/\W+/g, "-")}.sh`);
     writeFileSync(file, (doc.write_files[0] as WriteFile).content);

@@ -7,7 +7,8 @@ const BODY = readFileSync(new URL("./i2v-boot.sh", import.meta.url), "utf8");
 
 /**
  * The boot helper: rendered settings (every value shell-quoted) followed by the fixed body. The
- * token parameter's *name* is rendered; its value is read from SSM on the box and never appears here.
+ * token's and the TLS key's parameter *names* are rendered; their values are read from SSM on the
+ * box and never appear here (user data is readable by anyone with ec2:DescribeInstanceAttribute).
  */
 export function renderBootScript(spec: BootSpec): string {
   const settings: [string, string][] = [
@@ -18,7 +19,19 @@ export function renderBootScript(spec: BootSpec): string {
     ["STORAGE", spec.storage],
     ["MOUNT", BOX.mount],
     ["CONTAINER_CACHE", BOX.containerCache],
+    ["ROLE", spec.role ?? "all"],
     ["TOKEN_PARAMETER", spec.tokenParameterName ?? ""],
+    ["QUEUE_URL_PARAMETER", spec.queueUrlParameterName ?? ""],
+    ["ASG_NAME", spec.lifecycle?.groupName ?? ""],
+    ["LAUNCH_HOOK", spec.lifecycle?.launchHook ?? ""],
+    ["TERMINATE_HOOK", spec.lifecycle?.terminateHook ?? ""],
+    ["DRAIN_TIMEOUT_S", String(spec.drainTimeoutSeconds ?? 90)],
+    ["TLS_CERT_PARAMETER", spec.tls?.cert ?? ""],
+    ["TLS_KEY_PARAMETER", spec.tls?.key ?? ""],
+    ["TLS_CA_PARAMETER", spec.tls?.ca ?? ""],
+    ["TLS_DIR", BOX.tlsDir],
+    ["CONTAINER_TLS_DIR", BOX.containerTlsDir],
+    ["RUNTIME_UID", String(BOX.runtimeUid)],
     ["WEIGHTS", spec.weights],
     ["MIRROR", spec.mirror ?? ""],
     ["PORT", String(BOX.port)],

@@ -2,9 +2,11 @@
 # Subcommands, run by systemd units and cloud-init:
 #   prepare     fast storage, container image, weights (every boot; idempotent)
 #   token       API token from SSM Parameter Store into the runtime's env file (every start)
+#   tls         server certificate, CA and key from SSM Parameter Store into $TLS_DIR (every start, reload)
 #   run         the runtime container in the foreground
+#   lifecycle   scale-out workers: follow the Auto Scaling lifecycle (warm pool, in service, drain)
 #   wait-ready  poll /readyz until ready, or fail after the deadline
-# Never enable `set -x` here: the token passes through this script.
+# Never enable `set -x` here: the token and the TLS key pass through this script.
 set -euo pipefail
 
 log() {
@@ -175,52 +177,163 @@ write_token() {
       --query Parameter.Value --output text)" || die "could not read $TOKEN_PARAMETER from SSM"
     printf 'I2V_TOKEN=%s\n' "$token" >"$tmp"
   fi
+  if [ -n "$QUEUE_URL_PARAMETER" ]; then
+    # The URL carries the queue's auth token: SecureString, env file only.
+    token="$(retry 5 ssm_value "$QUEUE_URL_PARAMETER")" || die "could not read $QUEUE_URL_PARAMETER from SSM"
+    printf 'I2V_QUEUE_URL=%s\n' "$token" >>"$tmp"
+  fi
   chmod 0600 "$tmp"
   mv -f "$tmp" "$ENV_FILE"
 }
 
+ssm_value() {
+  aws ssm get-parameter --region "$REGION" --name "$1" --with-decryption --query Parameter.Value --output text
+}
+
+# The key goes from SSM straight into a 0400 file the runtime's user owns; it is never echoed or logged.
+write_tls() {
+  local entry file name tmp
+  if [ -z "$TLS_KEY_PARAMETER" ]; then
+    return 0
+  fi
+  umask 077
+  install -d -m 0700 -o "$RUNTIME_UID" "$TLS_DIR"
+  for entry in "cert.pem=$TLS_CERT_PARAMETER" "ca.pem=$TLS_CA_PARAMETER" "key.pem=$TLS_KEY_PARAMETER"; do
+    file="${entry%%=*}"
+    name="${entry#*=}"
+    tmp="$(mktemp "$TLS_DIR/.$file.XXXXXX")"
+    retry 5 ssm_value "$name" >"$tmp" || die "could not read $name from SSM"
+    chown "$RUNTIME_UID" "$tmp"
+    chmod 0400 "$tmp"
+    mv -f "$tmp" "$TLS_DIR/$file"
+  done
+  log "tls: certificate and key from SSM in $TLS_DIR"
+}
+
 run_container() {
-  local -a env_args=()
+  local -a env_args=() gpu_args=(--gpus all) net_args=(--publish "$PORT:$PORT")
+  local -a cache_args=(--volume "$MOUNT/hf:$CONTAINER_CACHE:ro")
   local pair
+  if [ "$ROLE" != all ]; then
+    # Scale-out roles call S3 and CloudWatch with the instance role: on the host network the
+    # container is one hop from IMDS, so the hop limit of 1 still keeps every other container out.
+    net_args=(--network host)
+  fi
+  if [ "$ROLE" = api ]; then
+    gpu_args=()
+    cache_args=()
+  fi
   for pair in "${RUNTIME_ENV[@]}"; do
     env_args+=(--env "$pair")
   done
-  exec docker run --rm --name "$CONTAINER" --gpus all --publish "$PORT:$PORT" \
-    --env-file "$ENV_FILE" --env "HF_HOME=$CONTAINER_CACHE" --volume "$MOUNT/hf:$CONTAINER_CACHE:ro" \
+  if [ -n "$TLS_KEY_PARAMETER" ]; then
+    env_args+=(--volume "$TLS_DIR:$CONTAINER_TLS_DIR:ro"
+      --env "I2V_TLS_CERT=$CONTAINER_TLS_DIR/cert.pem" --env "I2V_TLS_KEY=$CONTAINER_TLS_DIR/key.pem")
+  fi
+  exec docker run --rm --name "$CONTAINER" "${gpu_args[@]}" "${net_args[@]}" \
+    --env-file "$ENV_FILE" --env "HF_HOME=$CONTAINER_CACHE" "${cache_args[@]}" \
     "${env_args[@]}" "$IMAGE"
 }
 
 wait_ready() {
-  local deadline=$((SECONDS + READY_TIMEOUT_S)) token=""
+  local deadline=$((SECONDS + READY_TIMEOUT_S)) token="" url="http://127.0.0.1:$PORT/readyz"
+  local -a tls_args=()
+  if [ -n "$TLS_KEY_PARAMETER" ]; then
+    # The certificate names 127.0.0.1, so the check verifies the chain against the stack's own CA.
+    url="https://127.0.0.1:$PORT/readyz"
+    tls_args=(--cacert "$TLS_DIR/ca.pem")
+  fi
   # /readyz needs the token when one is set; pass it as a header file so it never shows in argv.
   if [ -r "$ENV_FILE" ]; then
     token="$(sed -n 's/^I2V_TOKEN=//p' "$ENV_FILE")"
   fi
-  until curl -fsS --max-time 5 --header @<(printf 'Authorization: Bearer %s\n' "$token") \
-    "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; do
+  until curl -fsS --max-time 5 "${tls_args[@]}" --header @<(printf 'Authorization: Bearer %s\n' "$token") \
+    "$url" >/dev/null 2>&1; do
     if [ "$SECONDS" -ge "$deadline" ]; then
       log "NOT READY after ${READY_TIMEOUT_S}s; see journalctl -u i2v-prepare -u i2v-runtime"
       return 1
     fi
     sleep 5
   done
-  log "READY: http://127.0.0.1:$PORT/readyz answers"
+  log "READY: $url answers"
+}
+
+# imds PATH: one IMDSv2 read (a session token first; IMDSv1 is off on every i2v instance).
+imds() {
+  local session
+  session="$(curl -fsS --max-time 2 -X PUT --header 'X-aws-ec2-metadata-token-ttl-seconds: 60' \
+    http://169.254.169.254/latest/api/token)" || return 1
+  curl -fsS --max-time 2 --header "X-aws-ec2-metadata-token: $session" "http://169.254.169.254/latest/$1"
+}
+
+complete_hook() {
+  local instance
+  instance="$(imds meta-data/instance-id)" || return 1
+  aws autoscaling complete-lifecycle-action --region "$REGION" --auto-scaling-group-name "$ASG_NAME" \
+    --lifecycle-hook-name "$1" --instance-id "$instance" --lifecycle-action-result CONTINUE >/dev/null
+}
+
+# Prepared once per boot: image pulled, weights on the fast disk; then the launch hook (warm pool only).
+prepare_for_group() {
+  systemctl start i2v-prepare.service || die "prepare failed; see journalctl -u i2v-prepare"
+  if [ -n "$LAUNCH_HOOK" ]; then
+    retry 5 complete_hook "$LAUNCH_HOOK" || die "could not complete the launch hook $LAUNCH_HOOK"
+  fi
+}
+
+watch_lifecycle() {
+  local state started=""
+  while true; do
+    state="$(imds meta-data/autoscaling/target-lifecycle-state || echo unknown)"
+    case "$state" in
+      Warmed:*)
+        if [ -z "$started" ]; then
+          prepare_for_group
+          started=warm
+          log "lifecycle: prepared for the warm pool ($state); the group stops this instance next"
+        fi
+        ;;
+      InService)
+        if [ "$started" != service ]; then
+          prepare_for_group
+          systemctl start --no-block i2v-runtime.service
+          started=service
+          log "lifecycle: in service; runtime started"
+        fi
+        ;;
+      Terminated)
+        # Scale-in: SIGTERM makes the worker stop taking jobs and finish (or hand back) the one it runs.
+        log "lifecycle: scale-in; draining for up to ${DRAIN_TIMEOUT_S}s"
+        systemctl stop i2v-runtime.service
+        retry 5 complete_hook "$TERMINATE_HOOK" || die "could not complete the terminate hook $TERMINATE_HOOK"
+        log "lifecycle: drained; terminate hook completed"
+        return 0
+        ;;
+    esac
+    sleep 5
+  done
 }
 
 case "${1:-}" in
   prepare)
-    log "prepare: start"
-    check_gpu
-    prepare_storage
+    log "prepare: start ($ROLE)"
+    if [ "$ROLE" != api ]; then
+      check_gpu
+      prepare_storage
+    fi
     load_image
-    fetch_weights
+    if [ "$ROLE" != api ]; then
+      fetch_weights
+    fi
     log "prepare: done"
     ;;
   token) write_token ;;
+  tls) write_tls ;;
   run) run_container ;;
   wait-ready) wait_ready ;;
+  lifecycle) watch_lifecycle ;;
   *)
-    echo "usage: $0 prepare|token|run|wait-ready" >&2
+    echo "usage: $0 prepare|token|tls|run|wait-ready|lifecycle" >&2
     exit 2
     ;;
 esac

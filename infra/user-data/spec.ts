@@ -10,6 +10,8 @@ export interface BootSpec {
   storage: "instance-store" | "ebs";
   /** Name (not value) of the SSM SecureString holding the API token; undefined for no token. */
   tokenParameterName: string | undefined;
+  /** Names (not values) of the SSM parameters with the server certificate; undefined: plain HTTP. */
+  tls: TlsParameterNames | undefined;
   /** "baked" or a model reference fetched into the cache on the fast disk. */
   weights: string;
   /** Mirror for fetch-model, if any. */
@@ -18,6 +20,33 @@ export interface BootSpec {
   runtimeEnv: Record<string, string>;
   /** Seconds the boot waits for /readyz. */
   readyTimeoutSeconds: number;
+  /** `all`: the single box. `api`: no GPU, no weights. `worker`: started by its Auto Scaling lifecycle. @default "all" */
+  role?: "all" | "api" | "worker";
+  /** Name (not value) of the SSM SecureString holding I2V_QUEUE_URL (scale-out). */
+  queueUrlParameterName?: string | undefined;
+  /** A worker's Auto Scaling group and lifecycle hooks (scale-out workers only). */
+  lifecycle?: WorkerLifecycle | undefined;
+  /** Seconds `docker stop` waits for the runtime to drain before SIGKILL. @default 90 */
+  drainTimeoutSeconds?: number;
+}
+
+/** What a worker's boot needs to follow its Auto Scaling lifecycle. */
+export interface WorkerLifecycle {
+  groupName: string;
+  /** The terminate hook the drain completes. */
+  terminateHook: string;
+  /** The launch hook completed once prepared (only with a warm pool). */
+  launchHook: string | undefined;
+}
+
+/** Where the box reads its TLS material: the key from a SecureString, the certificates from plain ones. */
+export interface TlsParameterNames {
+  /** String parameter: the server certificate (PEM). */
+  cert: string;
+  /** SecureString parameter: the server's private key (PEM). */
+  key: string;
+  /** String parameter: the stack's CA certificate (PEM), which the boot's readiness check pins. */
+  ca: string;
 }
 
 /** Fixed facts about the box layout, shared by the script, the units and the docs. */
@@ -30,6 +59,12 @@ export const BOX = {
   containerCache: "/models/hf",
   /** Env file the token is written to (0600, root only). */
   envFile: "/etc/i2v/runtime.env",
+  /** Host folder for cert.pem, key.pem, ca.pem (0700, owned by the runtime's user). */
+  tlsDir: "/etc/i2v/tls",
+  /** The same folder inside the container (read-only mount); I2V_TLS_CERT/I2V_TLS_KEY point here. */
+  containerTlsDir: "/run/i2v/tls",
+  /** The uid the runtime image runs as (images/recipes/*.yaml `user.uid`); it must read the key. */
+  runtimeUid: 10001,
   /** Boot helper path. */
   script: "/usr/local/sbin/i2v-boot",
   /** Log with one line per boot stage and its time since kernel start. */
