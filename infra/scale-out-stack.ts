@@ -1,6 +1,5 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { bootSpecFor } from "./boot-spec.ts";
 import type { ApiToken } from "./components/api-token.ts";
 import { GpuBox } from "./components/gpu-box.ts";
 import type { ImageRepository } from "./components/image-repository.ts";
@@ -11,15 +10,20 @@ import { WorkerGroup } from "./components/worker-group.ts";
 import { CPU_AMI_PARAMETER } from "./decisions/ami.ts";
 import { formatPlacement, type PlacementCandidate } from "./decisions/capacity.ts";
 import { apiPolicy } from "./decisions/iam.ts";
-import { LAUNCH_HOOK, TERMINATE_HOOK, workerGroupName } from "./decisions/scaling.ts";
+import { workerGroupName } from "./decisions/scaling.ts";
 import type { StoragePlan } from "./decisions/storage.ts";
 import type { Tags } from "./decisions/tags.ts";
 import { externalRepositoryArn, reachability, serverTls } from "./endpoint.ts";
-import { storagePlanFor } from "./plan.ts";
+import {
+  queueUrlParameterName,
+  type ScaleOutRole,
+  scaleOutBootSpec,
+  workerTypesAndStorage,
+} from "./scale-out-boot.ts";
 import type { StackSettings } from "./settings.ts";
 import type { StackContext, StackOutputs } from "./stack-outputs.ts";
 import { renderUserData } from "./user-data/cloud-config.ts";
-import { BOX, type TlsParameterNames, type WorkerLifecycle } from "./user-data/spec.ts";
+import { BOX } from "./user-data/spec.ts";
 import type { WorkersSettings } from "./workers-schema.ts";
 
 /** What the single-box and scale-out shapes share, made once by createStack. */
@@ -31,11 +35,6 @@ export interface SharedParts {
   repository: ImageRepository | undefined;
   token: ApiToken | undefined;
   candidates: PlacementCandidate[];
-}
-
-/** SSM parameter of the queue URL (a SecureString: it carries the queue's auth token). */
-export function queueUrlParameterName(stack: string): string {
-  return `/i2v/${stack}/queue-url`;
 }
 
 /**
@@ -92,35 +91,17 @@ export function createScaleOutStack(
       bucketArn,
       prefix: storage.prefix,
     }));
-  const roleEnv = (role: "api" | "worker") =>
-    storage.storageUrl.apply((url) => ({
-      I2V_ROLE: role,
-      I2V_STORAGE: url,
-      I2V_STACK: stack,
-      AWS_REGION: settings.region,
-      ...(role === "api"
-        ? { I2V_METRICS_NAMESPACE: settings.metricsNamespace }
-        : { I2V_DRAIN_TIMEOUT_S: String(workers.drainTimeoutSeconds) }),
-    }));
-  const userDataFor = (
-    role: "api" | "worker",
-    plan: StoragePlan,
-    extra: { tls?: TlsParameterNames; lifecycle?: WorkerLifecycle },
-  ) =>
-    pulumi.all([imageUri, token?.parameterName, roleEnv(role)]).apply(([uri, tokenName, env]) => {
-      const base = bootSpecFor({ ...settings, runtimeEnv: { ...settings.runtimeEnv, ...env } }, plan, {
-        imageUri: uri,
-        tokenParameterName: tokenName,
-        tls: extra.tls,
-      });
-      return renderUserData({
-        ...base,
-        role,
-        queueUrlParameterName: queueUrlParameterName(stack),
-        lifecycle: extra.lifecycle,
-        drainTimeoutSeconds: role === "worker" ? workers.drainTimeoutSeconds : undefined,
-      });
-    });
+  const userDataFor = (role: ScaleOutRole, plan: StoragePlan) =>
+    pulumi.all([imageUri, token?.parameterName, storage.storageUrl]).apply(([uri, tokenName, storageUrl]) =>
+      renderUserData(
+        scaleOutBootSpec(settings, workers, role, plan, {
+          stack,
+          imageUri: uri,
+          tokenParameterName: tokenName,
+          storageUrl,
+        }),
+      ),
+    );
 
   // API box: HTTPS on an Elastic IP as for the single box.
   const direct = settings.allowedCidrs.length > 0 || settings.allowPublic;
@@ -133,7 +114,7 @@ export function createScaleOutStack(
     amiParameterName: CPU_AMI_PARAMETER,
     subnetId: settings.subnetId,
     securityGroupIds: [apiNetwork.securityGroupId],
-    userData: userDataFor("api", apiStorage, { tls: tls.names }),
+    userData: userDataFor("api", apiStorage),
     rootVolumeGiB: settings.rootVolumeGiB,
     policy: pulumi
       .all([permissions, tls.parameters.arns])
@@ -151,8 +132,7 @@ export function createScaleOutStack(
 
   // Workers: every fallback type; EBS for the weights as soon as one type lacks instance store.
   const types = [...new Set(shared.candidates.map((c) => c.instanceType))];
-  const plans = types.map((type) => storagePlanFor(settings, type));
-  const workerStorage = plans.find((plan) => plan.kind === "ebs") ?? (plans[0] as StoragePlan);
+  const workerStorage = workerTypesAndStorage(settings, types);
   const groupName = workerGroupName(stack);
   const group = new WorkerGroup(`${prefix}-workers`, {
     groupName,
@@ -160,13 +140,7 @@ export function createScaleOutStack(
     workers,
     subnetIds,
     securityGroupIds: [workerNetwork.securityGroupId],
-    userData: userDataFor("worker", workerStorage, {
-      lifecycle: {
-        groupName,
-        terminateHook: TERMINATE_HOOK,
-        launchHook: workers.warmPool > 0 ? LAUNCH_HOOK : undefined,
-      },
-    }),
+    userData: userDataFor("worker", workerStorage),
     storage: workerStorage,
     amiId: settings.amiId,
     rootVolumeGiB: settings.rootVolumeGiB,

@@ -28,6 +28,15 @@ await runCli(async () => {
       );
     },
   );
+  if (settings.workers) {
+    // Mixed instances: the group itself tries every fallback type, so there is nothing to loop over.
+    console.log(
+      "scale-out stack: the workers' Auto Scaling group places them over the fallback types itself",
+    );
+    await stack.up({ onOutput: (text) => process.stdout.write(text) });
+    console.log('deployed; next: eval "$(pulumi stack output smokeCommand)"');
+    return;
+  }
   const candidates = candidatesFor(settings);
   console.log(`trying up to ${candidates.length} placements: ${candidates.map(formatPlacement).join(", ")}`);
   const result = await deployWithFallbacks(

@@ -62,6 +62,23 @@ describe("the program under node --import tsx", () => {
     expect(types).toContain("i2v:infra:GpuBox");
   });
 
+  it("with i2v:workers, exports the API's https endpoint and the scale-out outputs", async () => {
+    const { outputs, types } = await runProgram({
+      "aws:region": "us-east-1",
+      "i2v:allowedCidrs": '["203.0.113.7/32"]',
+      "i2v:workers": '{"min":0,"max":3,"targetBacklogPerWorker":2}',
+    });
+    expect(outputs.endpointUrl).toBe("https://203.0.113.20:7860");
+    expect(outputs.workerGroupName).toBe("i2v-program-workers");
+    expect(outputs.queueEndpoint).toMatch(/:6379$/);
+    for (const type of [
+      "aws:autoscaling/group:Group",
+      "aws:elasticache/replicationGroup:ReplicationGroup",
+      "aws:s3/bucket:Bucket",
+    ])
+      expect(types).toContain(type);
+  });
+
   it("stops with every config problem listed before declaring anything", async () => {
     const failure = await runProgram({
       "i2v:instanceType": "t3.micro",
