@@ -1,13 +1,17 @@
 /**
  * The Pulumi program (`pulumi up` runs this under `node --import tsx`; see Pulumi.yaml).
- * It reads the stack config, refuses invalid settings with every problem listed, and declares the stack.
+ * It reads the stack config, refuses invalid settings with every problem listed, and declares the stack
+ * on the cloud `i2v:cloud` names (aws, the default, or alicloud).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { createAlicloudStack } from "./alicloud/stack.ts";
 import { readStackSettings } from "./config.ts";
-import { createStack } from "./stack.ts";
+import { createStack, type StackOutputs } from "./stack.ts";
 
 const settings = readStackSettings();
-const outputs = createStack(settings, { project: pulumi.getProject(), stack: pulumi.getStack() });
+const context = { project: pulumi.getProject(), stack: pulumi.getStack() };
+const outputs: StackOutputs & { caCertificate?: pulumi.Output<string> } =
+  settings.cloud === "alicloud" ? createAlicloudStack(settings, context) : createStack(settings, context);
 
 export const endpointUrl = outputs.endpointUrl;
 export const instanceId = outputs.instanceId;

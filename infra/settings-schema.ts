@@ -1,6 +1,8 @@
 import { z } from "zod";
+import { isAlicloudGpuType } from "./alicloud/catalog.ts";
+import { cloudSettingProblems, withCloudDefaults } from "./alicloud/settings-rules.ts";
 import { parsePlacement } from "./decisions/capacity.ts";
-import { isGpuInstanceType } from "./decisions/gpu-family.ts";
+import { isGpuInstanceType as isAwsGpuType } from "./decisions/gpu-family.ts";
 import { planIngress } from "./decisions/ingress.ts";
 import { workersSchema } from "./workers-schema.ts";
 
@@ -13,6 +15,13 @@ import { workersSchema } from "./workers-schema.ts";
  */
 
 const got = (v: unknown) => JSON.stringify(v);
+
+/** A GPU type of either cloud; infra/alicloud/settings-rules.ts checks it belongs to the stack's cloud. */
+const isGpuInstanceType = (type: string) => isAwsGpuType(type) || isAlicloudGpuType(type);
+const notGpu = (type: string) =>
+  type.startsWith("ecs.")
+    ? `${type} is not an Alibaba NVIDIA GPU type (ecs.gn6i-*, ecs.gn7i-*, ecs.gn7e-*)`
+    : `${type} is not an NVIDIA GPU type (g4dn, g5, g6, g6e, p4d, p5, ...)`;
 
 /** A field read by `read` (undefined: unreadable, reported with `message`), `fallback` when unset. */
 function field<T>(
@@ -116,7 +125,7 @@ const gpuType = (fallback: string) =>
     if (!isGpuInstanceType(type))
       ctx.addIssue({
         code: "custom",
-        message: `${type} is not an NVIDIA GPU type (g4dn, g5, g6, g6e, p4d, p5, ...)`,
+        message: notGpu(type),
       });
   });
 
@@ -156,101 +165,126 @@ const workers = z.preprocess(
 );
 
 /** The schema; its output is {@link StackSettings} (settings.ts) less `region`'s alias. */
-export const stackConfigSchema = z
-  .looseObject({
-    region: text(),
-    "aws:region": text(),
-    instanceType: gpuType("g6.xlarge"),
-    fallbackInstanceTypes: list.superRefine((types, ctx) => {
-      for (const [index, type] of types.entries())
-        if (!isGpuInstanceType(type))
+export const stackConfigSchema = z.preprocess(
+  // Defaults that depend on i2v:cloud (an Alibaba type, its ESSD throughput) before the fields read them.
+  withCloudDefaults,
+  z
+    .looseObject({
+      region: text(),
+      "aws:region": text(),
+      "alicloud:region": text(),
+      cloud: oneOf(["aws", "alicloud"] as const, "aws"),
+      imageId: text(),
+      acrInstanceId: text(),
+      instanceType: gpuType("g6.xlarge"),
+      fallbackInstanceTypes: list.superRefine((types, ctx) => {
+        for (const [index, type] of types.entries())
+          if (!isGpuInstanceType(type))
+            ctx.addIssue({
+              code: "custom",
+              path: [index],
+              message: notGpu(type),
+            });
+      }),
+      zones: list,
+      placement,
+      market: oneOf(["on-demand", "spot"] as const, "on-demand"),
+      allowedCidrs: list,
+      allowPublic: bool(false),
+      imageUri: text(),
+      imageTag: textOr("latest"),
+      weights,
+      mirror: text(),
+      modelStorage: oneOf(["auto", "ebs"] as const, "auto"),
+      modelVolumeGiB: wholeNumber(20, 16384, 200),
+      modelVolumeThroughputMiBps: wholeNumber(125, 1000, 500),
+      modelVolumeIops: wholeNumber(3000, 16000, 6000),
+      modelSnapshotId: text(),
+      snapshotInitRateMiBps: wholeNumber(100, 300, 300),
+      rootVolumeGiB: wholeNumber(75, 16384, 150),
+      requireToken: bool(true),
+      readyTimeoutMinutes: wholeNumber(1, 120, 20),
+      runtimeEnv,
+      subnetId: text(),
+      amiId: text(),
+      forceDeleteRepository: bool(false),
+      tags: stringMap,
+      workers,
+      metricsNamespace: textOr("i2v"),
+      resultsExpireDays: wholeNumber(1, 3650, 7),
+      queueNodeType: textOr("cache.t4g.small"),
+      apiInstanceType: textOr("t3.small"),
+      domain: text().superRefine((domain, ctx) => {
+        if (
+          domain !== undefined &&
+          !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(domain)
+        )
+          ctx.addIssue({ code: "custom", message: `"${domain}" is not a DNS name such as video.example.com` });
+      }),
+      hostedZoneId: text(),
+    })
+    .superRefine(
+      (c, ctx) => {
+        const regionKey = c.cloud === "alicloud" ? "alicloud:region" : "aws:region";
+        if (typeof c.region !== "string" && typeof c[regionKey] !== "string")
           ctx.addIssue({
             code: "custom",
-            path: [index],
-            message: `${type} is not an NVIDIA GPU type (g4dn, g5, g6, g6e, p4d, p5, ...)`,
+            path: [regionKey],
+            message: `required; set it with \`pulumi config set ${regionKey} ${c.cloud === "alicloud" ? "cn-hangzhou" : "us-east-1"}\``,
           });
-    }),
-    zones: list,
-    placement,
-    market: oneOf(["on-demand", "spot"] as const, "on-demand"),
-    allowedCidrs: list,
-    allowPublic: bool(false),
-    imageUri: text(),
-    imageTag: textOr("latest"),
-    weights,
-    mirror: text(),
-    modelStorage: oneOf(["auto", "ebs"] as const, "auto"),
-    modelVolumeGiB: wholeNumber(20, 16384, 200),
-    modelVolumeThroughputMiBps: wholeNumber(125, 1000, 500),
-    modelVolumeIops: wholeNumber(3000, 16000, 6000),
-    modelSnapshotId: text(),
-    snapshotInitRateMiBps: wholeNumber(100, 300, 300),
-    rootVolumeGiB: wholeNumber(75, 16384, 150),
-    requireToken: bool(true),
-    readyTimeoutMinutes: wholeNumber(1, 120, 20),
-    runtimeEnv,
-    subnetId: text(),
-    amiId: text(),
-    forceDeleteRepository: bool(false),
-    tags: stringMap,
-    workers,
-    metricsNamespace: textOr("i2v"),
-    resultsExpireDays: wholeNumber(1, 3650, 7),
-    queueNodeType: textOr("cache.t4g.small"),
-    apiInstanceType: textOr("t3.small"),
-    domain: text().superRefine((domain, ctx) => {
-      if (
-        domain !== undefined &&
-        !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(domain)
-      )
-        ctx.addIssue({ code: "custom", message: `"${domain}" is not a DNS name such as video.example.com` });
-    }),
-    hostedZoneId: text(),
-  })
-  .superRefine(
-    (c, ctx) => {
-      if (typeof c.region !== "string" && typeof c["aws:region"] !== "string")
-        ctx.addIssue({
-          code: "custom",
-          path: ["aws:region"],
-          message: "required; set it with `pulumi config set aws:region us-east-1`",
-        });
-      if (typeof c.domain === "string" && typeof c.hostedZoneId !== "string")
-        ctx.addIssue({
-          code: "custom",
-          path: ["hostedZoneId"],
-          message:
-            "required with i2v:domain: the Route 53 zone for the certificate's validation and the alias",
-        });
-      if (typeof c.domain === "string" && typeof c.subnetId === "string")
-        ctx.addIssue({
-          code: "custom",
-          path: ["domain"],
-          message: "a load balancer spans two zones; use the default VPC (drop i2v:subnetId) with i2v:domain",
-        });
-      if (
-        typeof c.domain === "string" &&
-        Array.isArray(c.allowedCidrs) &&
-        c.allowedCidrs.length === 0 &&
-        c.allowPublic !== true
-      )
-        ctx.addIssue({
-          code: "custom",
-          path: ["domain"],
-          message: "nobody could reach the load balancer; set i2v:allowedCidrs (or allowPublic)",
-        });
-      // Ingress needs both fields; when either failed to parse, its own problem is already listed.
-      if (Array.isArray(c.allowedCidrs) && typeof c.allowPublic === "boolean") {
-        const ingress = planIngress(c.allowedCidrs, c.allowPublic);
-        if (!ingress.ok)
-          for (const problem of ingress.errors) {
+        if (typeof c.domain === "string" && typeof c.hostedZoneId !== "string")
+          ctx.addIssue({
+            code: "custom",
+            path: ["hostedZoneId"],
+            message:
+              "required with i2v:domain: the Route 53 zone for the certificate's validation and the alias",
+          });
+        if (typeof c.domain === "string" && typeof c.subnetId === "string")
+          ctx.addIssue({
+            code: "custom",
+            path: ["domain"],
+            message: "a load balancer spans two zones; use the default VPC (drop i2v:subnetId) with i2v:domain",
+          });
+        if (
+          typeof c.domain === "string" &&
+          Array.isArray(c.allowedCidrs) &&
+          c.allowedCidrs.length === 0 &&
+          c.allowPublic !== true
+        )
+          ctx.addIssue({
+            code: "custom",
+            path: ["domain"],
+            message: "nobody could reach the load balancer; set i2v:allowedCidrs (or allowPublic)",
+          });
+        // Ingress needs both fields; when either failed to parse, its own problem is already listed.
+        if (Array.isArray(c.allowedCidrs) && typeof c.allowPublic === "boolean") {
+          const ingress = planIngress(c.allowedCidrs, c.allowPublic);
+          if (!ingress.ok)
+            for (const problem of ingress.errors) {
+              const at = problem.indexOf(": ");
+              ctx.addIssue({ code: "custom", path: [problem.slice(0, at)], message: problem.slice(at + 2) });
+            }
+        }
+        // Each cloud's own types, and what an alicloud stack needs (infra/alicloud/settings-rules.ts).
+        if (
+          (c.cloud === "aws" || c.cloud === "alicloud") &&
+          typeof c.instanceType === "string" &&
+          Array.isArray(c.fallbackInstanceTypes) &&
+          Array.isArray(c.zones) &&
+          Array.isArray(c.allowedCidrs)
+        ) {
+          const view = { ...c, region: c.region ?? c[regionKey] } as Parameters<
+            typeof cloudSettingProblems
+          >[0];
+          for (const problem of cloudSettingProblems(view)) {
             const at = problem.indexOf(": ");
             ctx.addIssue({ code: "custom", path: [problem.slice(0, at)], message: problem.slice(at + 2) });
           }
-      }
-    },
-    { when: () => true },
-  );
+        }
+      },
+      { when: () => true },
+    ),
+);
 
 /** `allowedCidrs[0]`, `workers.max`, `aws:region`: a zod issue path as the config keys read. */
 export function formatPath(path: readonly PropertyKey[]): string {

@@ -8,7 +8,9 @@ import type { WorkersSettings } from "./workers-schema.ts";
  * docs/infra.md for the table) by the program and, without Pulumi, by the CLI scripts.
  */
 export interface StackSettings {
-  /** AWS region (`aws:region`). Required. */
+  /** Which cloud (`i2v:cloud`): the program and the scripts dispatch on it. @default "aws" */
+  cloud: "aws" | "alicloud";
+  /** Region: `aws:region`, or `alicloud:region` when the cloud is alicloud. Required. */
   region: string;
   /** Preferred instance type. @default "g6.xlarge" */
   instanceType: string;
@@ -56,6 +58,10 @@ export interface StackSettings {
   subnetId: string | undefined;
   /** A fixed AMI id instead of the DLAMI lookup. @default undefined */
   amiId: string | undefined;
+  /** alicloud: the pinned ECS image (NVIDIA driver, Docker, NVIDIA Container Toolkit, aliyun CLI). @default undefined */
+  imageId: string | undefined;
+  /** alicloud: the ACR Enterprise Edition instance the stack's repository goes into. @default undefined */
+  acrInstanceId: string | undefined;
   /** Delete the ECR repository even when it holds images, on `pulumi destroy`. @default false */
   forceDeleteRepository: boolean;
   /** Extra tags on every resource. @default {} */
@@ -86,6 +92,9 @@ export type SettingsResult =
 
 /** The keys the program reads from the `i2v` namespace. */
 export const SETTING_KEYS = [
+  "cloud",
+  "imageId",
+  "acrInstanceId",
   "instanceType",
   "fallbackInstanceTypes",
   "zones",
@@ -129,10 +138,10 @@ export function normalizeSettings(raw: RawConfig): SettingsResult {
   const parsed = stackConfigSchema.safeParse(raw);
   if (!parsed.success)
     return { ok: false, errors: parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`) };
-  const { region, "aws:region": awsRegion, ...config } = parsed.data;
+  const { region, "aws:region": awsRegion, "alicloud:region": alicloudRegion, ...config } = parsed.data;
   const settings: StackSettings = {
     ...(Object.fromEntries(SETTING_KEYS.map((key) => [key, config[key]])) as Omit<StackSettings, "region">),
-    region: (region ?? awsRegion) as string,
+    region: (region ?? (config.cloud === "alicloud" ? alicloudRegion : awsRegion)) as string,
   };
   const warnings = planIngress(settings.allowedCidrs, settings.allowPublic);
   return {
@@ -141,7 +150,11 @@ export function normalizeSettings(raw: RawConfig): SettingsResult {
     warnings: [
       ...(warnings.ok ? warnings.warnings : []),
       ...(settings.market === "spot"
-        ? ["market spot: the box can be reclaimed with two minutes' notice"]
+        ? [
+            settings.cloud === "alicloud"
+              ? "market spot: Alibaba can release the box (SpotAsPriceGo) at short notice"
+              : "market spot: the box can be reclaimed with two minutes' notice",
+          ]
         : []),
     ],
   };

@@ -40,6 +40,8 @@ export function readStackFile(root: string, stack: string | undefined): StackFil
     if (key === "aws:region") raw.region = value;
     else if (key.startsWith("i2v:")) raw[key.slice(4)] = unwrap(key, value);
   }
+  // An alicloud stack's region is the Alibaba provider's own key, as aws:region is for AWS.
+  if (raw.cloud === "alicloud") raw.region = alicloudRegion(path);
   return { stack: name, path, raw };
 }
 
@@ -79,4 +81,10 @@ function unwrap(key: string, value: unknown): unknown {
     );
   }
   return value;
+}
+
+/** `alicloud:region` of a stack file. */
+function alicloudRegion(path: string): unknown {
+  const document = (parse(readFileSync(path, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  return document.config?.["alicloud:region"];
 }

@@ -1,4 +1,6 @@
 import { Command } from "commander";
+import { buildAlicloudPlan, formatAlicloudPlan } from "../infra/alicloud/deploy-plan.ts";
+import { loadAlicloudPrices } from "../infra/alicloud/prices.ts";
 import { settingsFromStackFile } from "../infra/cli-settings.ts";
 import { buildDeployPlan, formatDeployPlan } from "../infra/estimate/deploy-plan.ts";
 import { loadPriceTable } from "../infra/estimate/prices.ts";
@@ -54,11 +56,22 @@ await runCli(async () => {
       "give LOW-HIGH in seconds, e.g. 60-300",
     );
   }
-  const plan = buildDeployPlan(settings, loadPriceTable(), {
+  const assumptions = {
     imageGB: positive("--image-gb", o.imageGb),
     weightsGB: positive("--weights-gb", o.weightsGb),
-    generationSeconds: [low, high],
-  });
+    generationSeconds: [low, high] as [number, number],
+  };
+  if (settings.cloud === "alicloud") {
+    const plan = buildAlicloudPlan(settings, loadAlicloudPrices(), assumptions);
+    console.log(
+      o.json
+        ? JSON.stringify(plan, null, 2)
+        : `i2v deploy plan: stack ${file.stack} (${file.path})\n\n${formatAlicloudPlan(plan)}`,
+    );
+    for (const warning of o.json ? [] : warnings) console.log(`\nnote: ${warning}`);
+    return;
+  }
+  const plan = buildDeployPlan(settings, loadPriceTable(), assumptions);
   if (o.json) {
     console.log(JSON.stringify(plan, null, 2));
     return;

@@ -1,4 +1,6 @@
 import { Command, Option } from "commander";
+import { previewAlicloudSpec } from "../infra/alicloud/boot-preview.ts";
+import { renderAlicloudUserData } from "../infra/alicloud/user-data/cloud-config.ts";
 import { isPlaceholderImage, PLACEHOLDER_ACCOUNT, previewFacts } from "../infra/boot-preview.ts";
 import { bootSpecFor } from "../infra/boot-spec.ts";
 import { settingsFromStackFile } from "../infra/cli-settings.ts";
@@ -20,6 +22,13 @@ const program = new Command("user-data")
 await runCli(async () => {
   const options = program.parse().opts<{ stack?: string; image?: string; role?: ScaleOutRole }>();
   const { file, settings } = settingsFromStackFile(process.cwd(), options.stack);
+  if (settings.cloud === "alicloud") {
+    process.stdout.write(renderAlicloudUserData(previewAlicloudSpec(settings, file.stack, options.image)));
+    console.error(
+      `# from ${file.path} (alicloud); the token and TLS key are read from OOS on the box, never written here; ACR name, disk id and certificates are placeholders until pulumi up`,
+    );
+    return;
+  }
   const facts = previewFacts(settings, file.stack, options.image);
   let document: string;
   if (settings.workers) {

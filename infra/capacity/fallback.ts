@@ -28,6 +28,8 @@ export async function deployWithFallbacks(
   candidates: readonly PlacementCandidate[],
   attempt: (candidate: PlacementCandidate) => Promise<void>,
   onAttempt: (a: Attempt) => void = () => {},
+  /** The cloud's error classifier (AWS's by default; infra/alicloud/capacity-errors.ts for Alibaba). */
+  classify: (message: string) => FailureKind = classifyLaunchFailure,
 ): Promise<FallbackResult> {
   const attempts: Attempt[] = [];
   for (const candidate of candidates) {
@@ -42,7 +44,7 @@ export async function deployWithFallbacks(
       const message = error instanceof Error ? error.message : String(error);
       const failed: Attempt = {
         placement,
-        outcome: classifyLaunchFailure(message),
+        outcome: classify(message),
         reason: firstReason(message),
       };
       attempts.push(failed);
@@ -70,7 +72,9 @@ function firstReason(message: string): string {
     .map((l) => l.trim())
     .filter(Boolean);
   const aws = lines.find((l) =>
-    /InsufficientInstanceCapacity|Unsupported|LimitExceeded|api error|StatusCode/i.test(l),
+    /InsufficientInstanceCapacity|Unsupported|LimitExceeded|api error|StatusCode|Code: [A-Z]\w+\.\w+/i.test(
+      l,
+    ),
   );
   return (aws ?? lines[0] ?? "unknown error").slice(0, 240);
 }

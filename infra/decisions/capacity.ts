@@ -42,7 +42,8 @@ export function formatPlacement(candidate: PlacementCandidate): string {
 
 /** Parses {@link formatPlacement}'s form back; undefined when the text is not of that form. */
 export function parsePlacement(text: string): PlacementCandidate | undefined {
-  const match = /^([a-z0-9-]+\.[a-z0-9]+)(?:@([a-z0-9-]+))?$/.exec(text.trim());
+  // Two dots for Alibaba types (ecs.gn7i-c8g1.2xlarge@cn-hangzhou-i).
+  const match = /^([a-z0-9-]+(?:\.[a-z0-9-]+)+)(?:@([a-z0-9-]+))?$/.exec(text.trim());
   if (!match?.[1]) return undefined;
   const zone = match[2];
   return { instanceType: match[1], zone: zone === undefined || zone === "any" ? undefined : zone };

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { alicloudCallResult, alicloudComputedState } from "../alicloud/preview-mocks.ts";
 import { type ListedResource, listResource } from "./listing.ts";
 
 /**
@@ -101,7 +102,7 @@ function computedState(args: pulumi.runtime.MockResourceArgs): Record<string, un
     case "tls:index/certRequest:CertRequest":
       return { ...inputs, certRequestPem: `MOCK CSR ${args.name}` };
     default:
-      return { ...inputs };
+      return alicloudComputedState(args) ?? { ...inputs };
   }
 }
 
@@ -127,7 +128,7 @@ function callResult(args: pulumi.runtime.MockCallArgs): Record<string, unknown> 
     case "aws:index/getRegion:getRegion":
       return { name: REGION, region: REGION };
     default:
-      return inputs;
+      return alicloudCallResult(args) ?? inputs;
   }
 }
 

@@ -1,0 +1,47 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { SECRET } from "../preview/listing.ts";
+
+const run = promisify(execFile);
+const root = new URL("../../", import.meta.url).pathname;
+
+describe("npm run deploy-plan -- --resources --json, alicloud stack", () => {
+  it("lists every Alibaba resource of the example stack under mocks, secrets hidden", async () => {
+    const { stdout } = await run(
+      process.execPath,
+      ["--import", "tsx", "scripts/deploy-plan.ts", "--stack", "alicloud-example", "--resources", "--json"],
+      { cwd: root, timeout: 120_000 },
+    );
+    const preview = JSON.parse(stdout) as {
+      resources: { type: string; name: string; inputs: Record<string, unknown> }[];
+      outputs: Record<string, unknown>;
+      reads: string[];
+    };
+    const types = preview.resources.map((r) => r.type);
+    for (const type of [
+      "alicloud:ecs/instance:Instance",
+      "alicloud:vpc/switch:Switch",
+      "alicloud:ecs/securityGroup:SecurityGroup",
+      "alicloud:ecs/ecsDisk:EcsDisk",
+      "alicloud:cs/registryEnterpriseRepo:RegistryEnterpriseRepo",
+      "alicloud:ram/role:Role",
+      "alicloud:oos/secretParameter:SecretParameter",
+      "tls:index/locallySignedCert:LocallySignedCert",
+    ])
+      expect(types, type).toContain(type);
+    expect(types.filter((t) => t.startsWith("aws:"))).toEqual([]);
+    const secrets = preview.resources.filter(
+      (r) => r.type === "alicloud:oos/secretParameter:SecretParameter",
+    );
+    expect(secrets.map((r) => r.inputs.value)).toEqual([SECRET, SECRET]);
+    expect(preview.outputs.apiToken).toBe(SECRET);
+    expect(preview.outputs.endpointUrl).toMatch(/^https:\/\//);
+    expect(preview.reads).toEqual(
+      expect.arrayContaining([
+        "alicloud:index/getAccount:getAccount",
+        "alicloud:cs/getRegistryEnterpriseInstances:getRegistryEnterpriseInstances",
+      ]),
+    );
+  });
+});
