@@ -27,6 +27,9 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from i2v_manifest import IO_NAMES, write_manifest  # noqa: E402
+from torch_compat import install as install_torch_compat  # noqa: E402
+
+install_torch_compat()
 
 OPSET = 17
 
@@ -190,13 +193,17 @@ class exportable_repeat_interleave:  # noqa: N801 - used as a context manager, r
 # --- sample inputs ---------------------------------------------------------------------------------
 
 
-def samples(pipe, frames, height, width, batch=2):
-    """Inputs for every component at one shape: batch 2 as with guidance, latent h x w."""
+def samples(pipe, frames, h, w, batch=2):
+    """Inputs for every component at one shape: batch 2 as with guidance, latent h x w.
+
+    Sizes are in latent pixels, so a small test model is traced at as many latent positions as the
+    real one (16 x 24 latent = 128 x 192 px for I2VGen-XL), not at a shape that makes it slow.
+    """
     g = torch.Generator().manual_seed(0)
     c = pipe.unet.config.in_channels
     d = pipe.text_encoder.config.hidden_size
     size = pipe.feature_extractor.crop_size["height"]
-    h, w = height // pipe.vae_scale_factor, width // pipe.vae_scale_factor
+    height, width = h * pipe.vae_scale_factor, w * pipe.vae_scale_factor
     latents = torch.randn(batch, c, frames, h, w, generator=g)
     return {
         "text_encoder": (torch.randint(0, pipe.tokenizer.vocab_size, (batch, 77), generator=g),),
@@ -387,8 +394,8 @@ def main():
     for m in modules.values():
         m.eval()
     # Trace at one shape, check at another: frames, height and width all differ.
-    trace = samples(pipe, frames=4, height=128, width=192)
-    probe = samples(pipe, frames=3, height=192, width=128)
+    trace = samples(pipe, frames=4, h=16, w=24)
+    probe = samples(pipe, frames=3, h=24, w=16)
 
     import onnxruntime as ort
 
