@@ -98,7 +98,11 @@ async function checkBase(base: string): Promise<void> {
   const probe = await execa(base, ["-c", "import torch, venv; print(torch.__version__)"], { reject: false });
   if (probe.exitCode !== 0) {
     throw userError(
-      `${base} cannot import torch and venv (${(probe.stderr || probe.message).split("\n").pop()})`,
+      `${base} cannot import torch and venv (${String(probe.stderr || probe.message)
+        .trim()
+        .split("\n")
+        .slice(-1)
+        .join("")})`,
       "install Debian's packages: apt-get install -y python3-torch python3-venv (or set I2V_EXPORT_BASE_PYTHON to a python3 that has torch)",
     );
   }
