@@ -244,7 +244,8 @@ def reference(model_dir, cases_file, out):
             latents=latents,
             output_type="pil",
         ).frames[0]
-        save("frames", np.stack([np.asarray(frame.convert("RGB"), dtype=np.uint8) for frame in frames]))
+        # uint8 values, stored as float32 so one .npy reader serves every stage.
+        save("frames", np.stack([np.asarray(frame.convert("RGB"), dtype=np.uint8) for frame in frames]).astype(np.float32))
         record.update(timesteps=calls, init_noise_sigma=float(pipe.scheduler.init_noise_sigma))
         with open(os.path.join(folder, "record.json"), "w", encoding="utf-8") as f:
             json.dump(record, f)
