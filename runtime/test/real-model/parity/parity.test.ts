@@ -1,5 +1,8 @@
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
+import { execa } from "execa";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemorySink } from "../../../src/pipeline/frame-sink.ts";
 import { generate } from "../../../src/pipeline/generate.ts";
@@ -7,7 +10,7 @@ import { LoadedModel } from "../../../src/pipeline/model.ts";
 import { readNpyFloat32 } from "../../../src/pipeline/npy.ts";
 import { resolveParams } from "../../../src/pipeline/params.ts";
 import { basePythonHasTorch } from "./base-python.ts";
-import { type Built, buildParity, CASES, caseNoise, type ParityCase } from "./harness.ts";
+import { type Built, buildParity, CASES, caseNoise, HERE, type ParityCase } from "./harness.ts";
 
 /**
  * Our pipeline against diffusers' I2VGenXLPipeline (0.31) on a tiny random-weight I2VGen-XL, from
@@ -128,6 +131,66 @@ describe.skipIf(!available)("parity with diffusers' I2VGenXLPipeline (tiny rando
       expect(errors.frames_within1).toBeGreaterThanOrEqual(0.99);
     }, 120_000);
   }
+});
+
+describe.skipIf(!available)("npm run generate with --init-latents and --frames-dir", () => {
+  it("writes PNG frames equal to diffusers' uint8 frames (the same-size case)", async () => {
+    const built = await buildParity();
+    const c = CASES[0]!;
+    const dir = await mkdtemp(path.join(os.tmpdir(), "i2v-parity-cli-"));
+    try {
+      const framesDir = path.join(dir, "frames");
+      await execa(
+        "npx",
+        [
+          "tsx",
+          "scripts/generate.ts",
+          "--model",
+          built.exportDir,
+          "--image",
+          path.join(built.caseDir(c.name), "image.png"),
+          "--prompt",
+          c.prompt,
+          "--negative-prompt",
+          "",
+          "--resolution",
+          String(c.resolution),
+          "--frames",
+          String(c.frames),
+          "--steps",
+          String(c.steps),
+          "--guidance",
+          String(c.guidance),
+          "--fps",
+          String(c.fps),
+          "--scheduler",
+          c.scheduler,
+          "--init-latents",
+          path.join(built.caseDir(c.name), "noise.npy"),
+          "--frames-dir",
+          framesDir,
+          "--out",
+          path.join(dir, "out.mp4"),
+        ],
+        { cwd: path.resolve(HERE, "..", "..", "..", "..") },
+      );
+      const names = (await readdir(framesDir)).sort();
+      expect(names).toEqual(
+        Array.from({ length: c.frames }, (_, i) => `frame_${String(i).padStart(4, "0")}.png`),
+      );
+      const ref = await readNpyFloat32(path.join(built.referenceDir, c.name, "frames.npy"));
+      const size = ref.data.length / c.frames;
+      for (const [i, name] of names.entries()) {
+        const { data } = await sharp(path.join(framesDir, name)).raw().toBuffer({ resolveWithObject: true });
+        let worst = 0;
+        for (let j = 0; j < size; j++)
+          worst = Math.max(worst, Math.abs((data[j] as number) - (ref.data[i * size + j] as number)));
+        expect(worst, `${name} differs from diffusers' frame ${i} by ${worst} levels`).toBeLessThanOrEqual(2);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 900_000);
 });
 
 function paramsOf(c: ParityCase) {
