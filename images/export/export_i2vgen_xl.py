@@ -281,12 +281,68 @@ def export_fp32(name, module, args, out_dir):
     return target
 
 
+# Module scopes computed in fp32 inside the fp16 UNet. The sinusoidal timestep and fps projections
+# multiply t (up to 999) by frequencies and take Sin/Cos: in fp16, t * f has a spacing of 0.5 near
+# 1000, so the embedding is off by up to ~0.3 (diffusers computes it in fp32, then casts). The two
+# small MLPs on top stay fp32 with them; the cast to fp16 happens where they join the network.
+FP32_SCOPES = {"unet": ("/unet/time_proj", "/unet/time_embedding", "/unet/fps_embedding")}
+
+
+def fp32_nodes(name, graph):
+    """Names of the nodes to keep fp32; fails when the scopes are missing (names changed)."""
+    scopes = FP32_SCOPES.get(name, ())
+    nodes = [n.name for n in graph.node if n.name.startswith(scopes)] if scopes else []
+    # The module's own dtype casts between the scopes (t_emb.to(sample.dtype)) join them: a
+    # converter would otherwise turn Cast-to-float into Cast-to-half between Sin/Cos and the MLP.
+    outputs = {o for n in graph.node if n.name in set(nodes) for o in n.output}
+    nodes += [n.name for n in graph.node if n.op_type == "Cast" and n.name not in nodes and n.input[0] in outputs]
+    for scope in scopes:
+        if not any(n.startswith(scope) for n in nodes):
+            raise SystemExit(f"{name}: no node under {scope} in the graph; cannot keep it fp32 (check the exporter)")
+    return nodes
+
+
+def check_fp32_nodes(path, blocked):
+    """Each kept Sin/Cos/Gemm must read fp32 in the converted graph; returns how many were checked.
+
+    Shape inference does not run on a >2 GB graph, so types are traced instead: a tensor is fp32
+    when it is a float graph input or initializer, a Cast to FLOAT, a float Constant, or the output
+    of another kept node.
+    """
+    import onnx
+
+    model = onnx.load(path, load_external_data=False)
+    float_type = onnx.TensorProto.FLOAT
+    fp32 = {i.name for i in model.graph.input if i.type.tensor_type.elem_type == float_type}
+    fp32 |= {t.name for t in model.graph.initializer if t.data_type == float_type}
+    wanted = set(blocked)
+    for node in model.graph.node:
+        to = next((a.i for a in node.attribute if a.name == "to"), None)
+        value = next((a.t for a in node.attribute if a.name == "value"), None)
+        if (node.op_type == "Cast" and to == float_type) or node.name in wanted or (
+            node.op_type == "Constant" and value is not None and value.data_type == float_type
+        ):
+            fp32.update(node.output)
+    checked = 0
+    for node in model.graph.node:
+        if node.name in wanted and node.op_type in ("Sin", "Cos", "Gemm"):
+            reads = node.input[:2] if node.op_type == "Gemm" else node.input[:1]
+            bad = [i for i in reads if i not in fp32]
+            if bad:
+                raise SystemExit(f"{path}: {node.name} ({node.op_type}) reads {bad} which are not fp32")
+            checked += 1
+    if any(n.op_type in ("Sin", "Cos") for n in model.graph.node) and not checked:
+        raise SystemExit(f"{path}: Sin/Cos nodes exist but none was kept fp32")
+    return checked
+
+
 def convert_fp16(name, fp32_path):
     """fp16 weights and compute, fp32 inputs and outputs (the runtime feeds fp32 at the JS boundary).
 
     ORT's transformer optimizer first (fuses attention into MultiHeadAttention, which the CUDA EP
     runs with flash / memory-efficient kernels: without it attention at 512 px and up does not fit);
-    onnxconverter-common as the fallback when the optimizer does not take the graph.
+    onnxconverter-common as the fallback when the optimizer does not take the graph. Both keep the
+    FP32_SCOPES nodes in fp32 (node_block_list); the result is checked against the converted graph.
     """
     import onnx
 
@@ -302,23 +358,30 @@ def convert_fp16(name, fp32_path):
             optimization_options=options, use_gpu=True,
         )
         print(f"  {name}: fused operators {optimized.get_fused_operator_statistics()}", flush=True)
-        optimized.convert_float_to_float16(keep_io_types=True)
+        blocked = fp32_nodes(name, optimized.model.graph)
+        optimized.convert_float_to_float16(keep_io_types=True, node_block_list=blocked)
         optimized.save_model_to_file(target, use_external_data_format=True, all_tensors_to_one_file=True)
         how = "onnxruntime.transformers optimizer"
+    except SystemExit:
+        raise
     except Exception as error:  # noqa: BLE001 - any optimizer failure falls back to a plain conversion
         print(f"  {name}: optimizer failed ({error}); plain fp16 conversion", flush=True)
         from onnxconverter_common import float16
 
+        source = onnx.load(fp32_path)
+        blocked = fp32_nodes(name, source.graph)
         # Shape inference serializes the model, which fails over 2 GB (the UNet): skip it.
         model = float16.convert_float_to_float16(
-            onnx.load(fp32_path), keep_io_types=True, disable_shape_infer=True
+            source, keep_io_types=True, disable_shape_infer=True, node_block_list=blocked
         )
         onnx.save_model(
             model, target, save_as_external_data=True, all_tensors_to_one_file=True,
             location="model.fp16.onnx.data", size_threshold=1024,
         )
         how = "onnxconverter-common"
-    return target, how
+    checked = check_fp32_nodes(target, blocked)
+    print(f"  {name}: {len(blocked)} node(s) kept fp32, {checked} Sin/Cos/Gemm checked in the converted graph", flush=True)
+    return target, how, {"fp32_nodes": len(blocked), "fp32_nodes_checked": checked}
 
 
 def check(name, module, args, onnx_path, providers, tolerance):
@@ -416,8 +479,9 @@ def main():
         entry["fp32"] = check(name, module, probe[name], fp32_path, ["CPUExecutionProvider"], args.tolerance)
         if args.no_fp16 or name in ("vae_encoder", "vae_decoder"):
             continue
-        fp16_path, how = convert_fp16(name, fp32_path)
+        fp16_path, how, kept = convert_fp16(name, fp32_path)
         entry["fp16_conversion"] = how
+        entry["fp16_kept_fp32"] = kept
         if gpu:
             entry["fp16"] = check(name, module, probe[name], fp16_path, ["CUDAExecutionProvider"], args.fp16_tolerance)
         else:

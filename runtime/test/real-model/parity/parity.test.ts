@@ -193,6 +193,28 @@ describe.skipIf(!available)("npm run generate with --init-latents and --frames-d
   }, 900_000);
 });
 
+describe.skipIf(!available)("fp16 conversion keeps the timestep and fps embeddings fp32", () => {
+  it("checks the blocked nodes in the converted graph, and the check fails without the block list", async () => {
+    const built = await buildParity();
+    const scratch = await mkdtemp(path.join(os.tmpdir(), "i2v-fp16-"));
+    try {
+      const { stdout } = await execa(built.python, [
+        path.join(HERE, "fp16_check.py"),
+        path.join(built.exportDir, "unet", "model.fp32.onnx"),
+        scratch,
+      ]);
+      const result = JSON.parse(stdout.trim().split("\n").pop() as string);
+      expect(result.kept).toBeGreaterThan(0);
+      // Sin and Cos of both projections and the four Gemm of the two MLPs.
+      expect(result.checked).toBe(8);
+      expect(result.blocked_error).toBeUndefined();
+      expect(result.unblocked_error).toMatch(/not fp32/);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
+
 function paramsOf(c: ParityCase) {
   return {
     ...resolveParams(
