@@ -296,10 +296,53 @@ def fp32_nodes(name, graph):
     # converter would otherwise turn Cast-to-float into Cast-to-half between Sin/Cos and the MLP.
     outputs = {o for n in graph.node if n.name in set(nodes) for o in n.output}
     nodes += [n.name for n in graph.node if n.op_type == "Cast" and n.name not in nodes and n.input[0] in outputs]
+    # Resize takes its roi/scales as float only; onnxconverter-common turns their Constants into
+    # fp16 (measured: ORT then refuses the graph), so those Constants stay fp32 too.
+    resize_args = {i for n in graph.node if n.op_type == "Resize" for i in n.input[1:] if i}
+    nodes += [n.name for n in graph.node if n.op_type == "Constant" and n.output[0] in resize_args]
     for scope in scopes:
         if not any(n.startswith(scope) for n in nodes):
             raise SystemExit(f"{name}: no node under {scope} in the graph; cannot keep it fp32 (check the exporter)")
     return nodes
+
+
+def cast_fp32_outputs(path, blocked):
+    """Inserts Cast-to-fp16 where a kept-fp32 node feeds an fp16 one; returns how many were added.
+
+    Neither converter does it for these nodes (measured: both left /unet/Add reading the fp32
+    time embedding next to an fp16 one, a graph ORT refuses to load, "Type parameter (T) of Optype
+    (Gemm) bound to different types"). Only the graph is rewritten; the weights file is untouched.
+    """
+    import onnx
+    from onnx import helper
+
+    model = onnx.load(path, load_external_data=False)
+    wanted = set(blocked)
+    produced = {o for n in model.graph.node if n.name in wanted for o in n.output}
+    graph_outputs = {o.name for o in model.graph.output}
+    casts = {}
+    for node in model.graph.node:
+        if node.name in wanted:
+            continue
+        for i, name in enumerate(node.input):
+            # Resize's roi/scales are float by definition: they stay fp32.
+            if node.op_type == "Resize" and i >= 1:
+                continue
+            if name in produced and name not in graph_outputs:
+                if name not in casts:
+                    casts[name] = helper.make_node("Cast", [name], [f"{name}_fp16"], name=f"{name}_to_fp16",
+                                                   to=onnx.TensorProto.FLOAT16)
+                node.input[i] = f"{name}_fp16"
+    if casts:
+        # Topological order: each Cast right after its producer.
+        nodes = []
+        for node in model.graph.node:
+            nodes.append(node)
+            nodes.extend(casts[o] for o in node.output if o in casts)
+        del model.graph.node[:]
+        model.graph.node.extend(nodes)
+        onnx.save(model, path)
+    return len(casts)
 
 
 def check_fp32_nodes(path, blocked):
@@ -336,7 +379,7 @@ def check_fp32_nodes(path, blocked):
     return checked
 
 
-def convert_fp16(name, fp32_path):
+def convert_fp16(name, fp32_path, optimizer=True):
     """fp16 weights and compute, fp32 inputs and outputs (the runtime feeds fp32 at the JS boundary).
 
     ORT's transformer optimizer first (fuses attention into MultiHeadAttention, which the CUDA EP
@@ -349,6 +392,8 @@ def convert_fp16(name, fp32_path):
     target = fp32_path.replace("model.fp32.onnx", "model.fp16.onnx")
     model_type = {"unet": "unet", "text_encoder": "clip", "image_encoder": "clip"}[name]
     try:
+        if not optimizer:
+            raise RuntimeError("optimizer not requested")
         from onnxruntime.transformers.fusion_options import FusionOptions
         from onnxruntime.transformers.optimizer import optimize_model
 
@@ -379,9 +424,14 @@ def convert_fp16(name, fp32_path):
             location="model.fp16.onnx.data", size_threshold=1024,
         )
         how = "onnxconverter-common"
+    casts = cast_fp32_outputs(target, blocked)
     checked = check_fp32_nodes(target, blocked)
-    print(f"  {name}: {len(blocked)} node(s) kept fp32, {checked} Sin/Cos/Gemm checked in the converted graph", flush=True)
-    return target, how, {"fp32_nodes": len(blocked), "fp32_nodes_checked": checked}
+    print(
+        f"  {name}: {len(blocked)} node(s) kept fp32, {casts} cast(s) to fp16 added after them, "
+        f"{checked} Sin/Cos/Gemm checked in the converted graph",
+        flush=True,
+    )
+    return target, how, {"fp32_nodes": len(blocked), "casts_added": casts, "fp32_nodes_checked": checked}
 
 
 def check(name, module, args, onnx_path, providers, tolerance):

@@ -1,6 +1,6 @@
 """The exporter's fp16 rule on the parity suite's exported UNet: blocked scopes stay fp32.
 
-    python fp16_check.py FP32_UNET_ONNX SCRATCH_DIR
+    python fp16_check.py FP32_UNET_ONNX SCRATCH_DIR  (prints kept, casts_added, checked, loads)
 
 Converts with onnxconverter-common (the exporter's fallback; the ORT optimizer path takes minutes
 even on the tiny model) once with the exporter's node_block_list and once without, and prints
@@ -29,7 +29,18 @@ for label, block in (("blocked", blocked), ("unblocked", [])):
     target = os.path.join(scratch, f"{label}.onnx")
     onnx.save_model(model, target, save_as_external_data=True, location=f"{label}.data")
     try:
+        if label == "blocked":
+            result["casts_added"] = ex.cast_fp32_outputs(target, blocked)
         result["checked" if label == "blocked" else "unblocked_checked"] = ex.check_fp32_nodes(target, blocked)
     except SystemExit as error:
         result[f"{label}_error"] = str(error)
+    if label == "blocked":
+        # ORT type-checks the whole graph at load: a missing cast fails here.
+        import onnxruntime as ort
+
+        try:
+            ort.InferenceSession(target, providers=["CPUExecutionProvider"])
+            result["loads"] = True
+        except Exception as error:  # noqa: BLE001
+            result["load_error"] = str(error).splitlines()[0]
 print(json.dumps(result))

@@ -208,6 +208,10 @@ describe.skipIf(!available)("fp16 conversion keeps the timestep and fps embeddin
       // Sin and Cos of both projections and the four Gemm of the two MLPs.
       expect(result.checked).toBe(8);
       expect(result.blocked_error).toBeUndefined();
+      // Casts back to fp16 where the fp32 region feeds the network; ORT type-checks it at load.
+      expect(result.casts_added).toBeGreaterThan(0);
+      expect(result.load_error).toBeUndefined();
+      expect(result.loads).toBe(true);
       expect(result.unblocked_error).toMatch(/not fp32/);
     } finally {
       await rm(scratch, { recursive: true, force: true });
