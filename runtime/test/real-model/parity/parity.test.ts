@@ -12,6 +12,8 @@ import { resolveParams } from "../../../src/pipeline/params.ts";
 import { basePythonHasTorch } from "./base-python.ts";
 import { type Built, buildParity, CASES, caseNoise, HERE, type ParityCase } from "./harness.ts";
 
+const REPO = path.resolve(HERE, "..", "..", "..", "..");
+
 /**
  * Our pipeline against diffusers' I2VGenXLPipeline (0.31) on a tiny random-weight I2VGen-XL, from
  * the same initial noise, stage by stage. Tolerances are absolute, float32 on both sides, about 10x
@@ -217,6 +219,37 @@ describe.skipIf(!available)("fp16 conversion keeps the timestep and fps embeddin
       await rm(scratch, { recursive: true, force: true });
     }
   }, 300_000);
+});
+
+describe.skipIf(!available)("GPU check script, --dry-run on the CPU (tiny config)", () => {
+  it("measures every part and writes the memory-table shape", async () => {
+    const built = await buildParity();
+    const dir = await mkdtemp(path.join(os.tmpdir(), "i2v-gpu-dry-"));
+    try {
+      const out = path.join(dir, "dry.json");
+      await execa(
+        built.python,
+        [path.join(REPO, "bench", "gpu", "i2vgen_gpu_check.py"), "--dry-run", "--steps", "3", "--out", out],
+        {
+          env: { PYTHONWARNINGS: "ignore" },
+        },
+      );
+      const report = JSON.parse(await readFile(out, "utf8"));
+      expect(report.dry_run).toBe(true);
+      expect(report.presets.map((p: { preset: string }) => p.preset)).toEqual(["quick", "standard"]);
+      for (const p of report.presets) expect(p.step_s).toBeGreaterThan(0);
+      // No CUDA peaks on the CPU, so no fitted table; the key is there for the GPU run.
+      expect(report).toHaveProperty("memory_table", null);
+      expect(report.unet.timesteps.map((t: { t: number }) => t.t)).toEqual([981, 501, 21]);
+      for (const t of report.unet.timesteps) {
+        expect(t.onnx_fp32_max_abs).toBeLessThan(1e-4);
+        expect(t.onnx_fp16_error).toBeUndefined();
+        expect(t.onnx_fp16_nan).toBe(false);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
 });
 
 function paramsOf(c: ParityCase) {

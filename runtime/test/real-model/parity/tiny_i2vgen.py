@@ -257,6 +257,29 @@ def reference(model_dir, cases_file, out):
     print(json.dumps({"cases": [c["name"] for c in cases]}))
 
 
+def time_case(model_dir, cases_file, repeats):
+    """Median wall time of I2VGenXLPipeline.__call__ for the first case (loaded once, warmed up once)."""
+    import time
+
+    from diffusers import I2VGenXLPipeline
+    from diffusers.utils import load_image
+
+    pipe = I2VGenXLPipeline.from_pretrained(model_dir, torch_dtype=torch.float32)
+    pipe.set_progress_bar_config(disable=True)
+    with open(cases_file, encoding="utf-8") as f:
+        case = json.load(f)[0]
+    latents = torch.from_numpy(np.load(case["init_latents"]))
+    image = load_image(case["image"])
+    seconds = []
+    for _ in range(repeats + 1):
+        started = time.perf_counter()
+        pipe(prompt=case["prompt"], negative_prompt="", image=image, height=case["height"], width=case["width"],
+             num_frames=case["frames"], num_inference_steps=case["steps"], guidance_scale=case["guidance"],
+             target_fps=case["fps"], latents=latents.clone(), output_type="pil")
+        seconds.append(time.perf_counter() - started)
+    print(json.dumps({"seconds": sorted(seconds[1:])[len(seconds[1:]) // 2], "runs": seconds[1:]}))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -266,9 +289,15 @@ def main():
     r.add_argument("--model", required=True)
     r.add_argument("--cases", required=True)
     r.add_argument("--out", required=True)
+    t = sub.add_parser("time")
+    t.add_argument("--model", required=True)
+    t.add_argument("--cases", required=True)
+    t.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     if args.command == "build":
         build(args.out)
+    elif args.command == "time":
+        time_case(args.model, args.cases, args.repeats)
     else:
         reference(args.model, args.cases, args.out)
     return 0
