@@ -63,9 +63,9 @@ describe("optimized-model cache with external data over 2 GB", () => {
     // One create, from the cache, with optimization off: nothing was rebuilt.
     expect(create).toHaveBeenCalledTimes(1);
     expect(create.mock.calls[0]?.[0]).toBe(path.join(entry, "model.onnx"));
-    expect((create.mock.calls[0]?.[1] as ort.InferenceSession.SessionOptions).graphOptimizationLevel).toBe(
-      "disabled",
-    );
+    expect(
+      (create.mock.calls[0]?.[1] as ort.InferenceSession.SessionOptions | undefined)?.graphOptimizationLevel,
+    ).toBe("disabled");
     expect(warn).not.toHaveBeenCalled();
 
     // The key covers the external data: new weights (another mtime) are another entry.
