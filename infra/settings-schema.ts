@@ -219,7 +219,10 @@ export const stackConfigSchema = z.preprocess(
           domain !== undefined &&
           !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(domain)
         )
-          ctx.addIssue({ code: "custom", message: `"${domain}" is not a DNS name such as video.example.com` });
+          ctx.addIssue({
+            code: "custom",
+            message: `"${domain}" is not a DNS name such as video.example.com`,
+          });
       }),
       hostedZoneId: text(),
     })
@@ -243,7 +246,8 @@ export const stackConfigSchema = z.preprocess(
           ctx.addIssue({
             code: "custom",
             path: ["domain"],
-            message: "a load balancer spans two zones; use the default VPC (drop i2v:subnetId) with i2v:domain",
+            message:
+              "a load balancer spans two zones; use the default VPC (drop i2v:subnetId) with i2v:domain",
           });
         if (
           typeof c.domain === "string" &&

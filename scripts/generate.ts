@@ -4,6 +4,7 @@ import { Command } from "commander";
 import { resolveModelDir } from "../runtime/src/config/model-dir.ts";
 import { InferenceEngine } from "../runtime/src/engine/engine.ts";
 import { STAGES } from "../runtime/src/pipeline/generate.ts";
+import { readNpyFloat32 } from "../runtime/src/pipeline/npy.ts";
 import { resolveParams } from "../runtime/src/pipeline/params.ts";
 import { PRESET_NAMES } from "../runtime/src/pipeline/presets.ts";
 import { runCli } from "./lib/cli.ts";
@@ -30,7 +31,15 @@ const program = new Command("generate")
     "--model <dir|ref>",
     "model folder or REPO@REVISION in the cache (default: the built-in demo model)",
   )
-  .option("--provider <name>", "cpu, cuda or tensorrt", "cpu");
+  .option("--provider <name>", "cpu, cuda or tensorrt", "cpu")
+  .option(
+    "--init-latents <file.npy>",
+    "initial noise, float32 [1, C, F, h, w] as diffusers' `latents` (scaled by init_noise_sigma); replaces the seed's",
+  )
+  .option(
+    "--frames-dir <dir>",
+    "also write every frame as a lossless PNG (frame_0000.png, ...) into this folder",
+  );
 
 await runCli(async () => {
   const opts = program.parse().opts();
@@ -61,12 +70,24 @@ await runCli(async () => {
       `model ${info.name} (${info.variant}, ${info.provider}) loaded in ${ms(info.loadMs + info.warmupMs)}`,
     );
     let lastStep = -1;
-    const result = await engine.generate("cli", params, image, out, (p) => {
-      if (p.stage === "denoise" && p.step !== lastStep && (p.step % 5 === 0 || p.step === p.steps)) {
-        lastStep = p.step;
-        console.log(`  denoise ${p.step}/${p.steps}`);
-      }
-    });
+    const extras = {
+      ...(opts.initLatents ? { initLatents: (await readNpyFloat32(opts.initLatents)).data } : {}),
+      ...(opts.framesDir ? { framesDir: path.resolve(opts.framesDir) } : {}),
+    };
+    const result = await engine.generate(
+      "cli",
+      params,
+      image,
+      out,
+      (p) => {
+        if (p.stage === "denoise" && p.step !== lastStep && (p.step % 5 === 0 || p.step === p.steps)) {
+          lastStep = p.step;
+          console.log(`  denoise ${p.step}/${p.steps}`);
+        }
+      },
+      undefined,
+      extras,
+    );
     console.log(
       `wrote ${path.relative(process.cwd(), out)}: ${result.width}x${result.height}, ${result.frames} frames at ${result.fps} fps, seed ${result.seed}`,
     );

@@ -27,6 +27,9 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from i2v_manifest import IO_NAMES, write_manifest  # noqa: E402
+from torch_compat import install as install_torch_compat  # noqa: E402
+
+install_torch_compat()
 
 OPSET = 17
 
@@ -190,13 +193,17 @@ class exportable_repeat_interleave:  # noqa: N801 - used as a context manager, r
 # --- sample inputs ---------------------------------------------------------------------------------
 
 
-def samples(pipe, frames, height, width, batch=2):
-    """Inputs for every component at one shape: batch 2 as with guidance, latent h x w."""
+def samples(pipe, frames, h, w, batch=2):
+    """Inputs for every component at one shape: batch 2 as with guidance, latent h x w.
+
+    Sizes are in latent pixels, so a small test model is traced at as many latent positions as the
+    real one (16 x 24 latent = 128 x 192 px for I2VGen-XL), not at a shape that makes it slow.
+    """
     g = torch.Generator().manual_seed(0)
     c = pipe.unet.config.in_channels
     d = pipe.text_encoder.config.hidden_size
     size = pipe.feature_extractor.crop_size["height"]
-    h, w = height // pipe.vae_scale_factor, width // pipe.vae_scale_factor
+    height, width = h * pipe.vae_scale_factor, w * pipe.vae_scale_factor
     latents = torch.randn(batch, c, frames, h, w, generator=g)
     return {
         "text_encoder": (torch.randint(0, pipe.tokenizer.vocab_size, (batch, 77), generator=g),),
@@ -274,18 +281,119 @@ def export_fp32(name, module, args, out_dir):
     return target
 
 
-def convert_fp16(name, fp32_path):
+# Module scopes computed in fp32 inside the fp16 UNet. The sinusoidal timestep and fps projections
+# multiply t (up to 999) by frequencies and take Sin/Cos: in fp16, t * f has a spacing of 0.5 near
+# 1000, so the embedding is off by up to ~0.3 (diffusers computes it in fp32, then casts). The two
+# small MLPs on top stay fp32 with them; the cast to fp16 happens where they join the network.
+FP32_SCOPES = {"unet": ("/unet/time_proj", "/unet/time_embedding", "/unet/fps_embedding")}
+
+
+def fp32_nodes(name, graph):
+    """Names of the nodes to keep fp32; fails when the scopes are missing (names changed)."""
+    scopes = FP32_SCOPES.get(name, ())
+    nodes = [n.name for n in graph.node if n.name.startswith(scopes)] if scopes else []
+    # The module's own dtype casts between the scopes (t_emb.to(sample.dtype)) join them: a
+    # converter would otherwise turn Cast-to-float into Cast-to-half between Sin/Cos and the MLP.
+    outputs = {o for n in graph.node if n.name in set(nodes) for o in n.output}
+    nodes += [n.name for n in graph.node if n.op_type == "Cast" and n.name not in nodes and n.input[0] in outputs]
+    # Resize takes its roi/scales as float only; onnxconverter-common turns their Constants into
+    # fp16 (measured: ORT then refuses the graph), so those Constants stay fp32 too.
+    resize_args = {i for n in graph.node if n.op_type == "Resize" for i in n.input[1:] if i}
+    nodes += [n.name for n in graph.node if n.op_type == "Constant" and n.output[0] in resize_args]
+    for scope in scopes:
+        if not any(n.startswith(scope) for n in nodes):
+            raise SystemExit(f"{name}: no node under {scope} in the graph; cannot keep it fp32 (check the exporter)")
+    return nodes
+
+
+def cast_fp32_outputs(path, blocked):
+    """Inserts Cast-to-fp16 where a kept-fp32 node feeds an fp16 one; returns how many were added.
+
+    Neither converter does it for these nodes (measured: both left /unet/Add reading the fp32
+    time embedding next to an fp16 one, a graph ORT refuses to load, "Type parameter (T) of Optype
+    (Gemm) bound to different types"). Only the graph is rewritten; the weights file is untouched.
+    """
+    import onnx
+    from onnx import helper
+
+    model = onnx.load(path, load_external_data=False)
+    wanted = set(blocked)
+    produced = {o for n in model.graph.node if n.name in wanted for o in n.output}
+    graph_outputs = {o.name for o in model.graph.output}
+    casts = {}
+    for node in model.graph.node:
+        if node.name in wanted:
+            continue
+        for i, name in enumerate(node.input):
+            # Resize's roi/scales are float by definition: they stay fp32.
+            if node.op_type == "Resize" and i >= 1:
+                continue
+            if name in produced and name not in graph_outputs:
+                if name not in casts:
+                    casts[name] = helper.make_node("Cast", [name], [f"{name}_fp16"], name=f"{name}_to_fp16",
+                                                   to=onnx.TensorProto.FLOAT16)
+                node.input[i] = f"{name}_fp16"
+    if casts:
+        # Topological order: each Cast right after its producer.
+        nodes = []
+        for node in model.graph.node:
+            nodes.append(node)
+            nodes.extend(casts[o] for o in node.output if o in casts)
+        del model.graph.node[:]
+        model.graph.node.extend(nodes)
+        onnx.save(model, path)
+    return len(casts)
+
+
+def check_fp32_nodes(path, blocked):
+    """Each kept Sin/Cos/Gemm must read fp32 in the converted graph; returns how many were checked.
+
+    Shape inference does not run on a >2 GB graph, so types are traced instead: a tensor is fp32
+    when it is a float graph input or initializer, a Cast to FLOAT, a float Constant, or the output
+    of another kept node.
+    """
+    import onnx
+
+    model = onnx.load(path, load_external_data=False)
+    float_type = onnx.TensorProto.FLOAT
+    fp32 = {i.name for i in model.graph.input if i.type.tensor_type.elem_type == float_type}
+    fp32 |= {t.name for t in model.graph.initializer if t.data_type == float_type}
+    wanted = set(blocked)
+    for node in model.graph.node:
+        to = next((a.i for a in node.attribute if a.name == "to"), None)
+        value = next((a.t for a in node.attribute if a.name == "value"), None)
+        if (node.op_type == "Cast" and to == float_type) or node.name in wanted or (
+            node.op_type == "Constant" and value is not None and value.data_type == float_type
+        ):
+            fp32.update(node.output)
+    checked = 0
+    for node in model.graph.node:
+        if node.name in wanted and node.op_type in ("Sin", "Cos", "Gemm"):
+            reads = node.input[:2] if node.op_type == "Gemm" else node.input[:1]
+            bad = [i for i in reads if i not in fp32]
+            if bad:
+                raise SystemExit(f"{path}: {node.name} ({node.op_type}) reads {bad} which are not fp32")
+            checked += 1
+    if any(n.op_type in ("Sin", "Cos") for n in model.graph.node) and not checked:
+        raise SystemExit(f"{path}: Sin/Cos nodes exist but none was kept fp32")
+    return checked
+
+
+def convert_fp16(name, fp32_path, optimizer=True):
     """fp16 weights and compute, fp32 inputs and outputs (the runtime feeds fp32 at the JS boundary).
 
     ORT's transformer optimizer first (fuses attention into MultiHeadAttention, which the CUDA EP
     runs with flash / memory-efficient kernels: without it attention at 512 px and up does not fit);
-    onnxconverter-common as the fallback when the optimizer does not take the graph.
+    onnxconverter-common as the fallback when the optimizer does not take the graph. Both keep the
+    FP32_SCOPES nodes in fp32 (node_block_list); the result is checked against the converted graph.
     """
     import onnx
 
     target = fp32_path.replace("model.fp32.onnx", "model.fp16.onnx")
     model_type = {"unet": "unet", "text_encoder": "clip", "image_encoder": "clip"}[name]
     try:
+        if not optimizer:
+            raise RuntimeError("optimizer not requested")
         from onnxruntime.transformers.fusion_options import FusionOptions
         from onnxruntime.transformers.optimizer import optimize_model
 
@@ -295,23 +403,35 @@ def convert_fp16(name, fp32_path):
             optimization_options=options, use_gpu=True,
         )
         print(f"  {name}: fused operators {optimized.get_fused_operator_statistics()}", flush=True)
-        optimized.convert_float_to_float16(keep_io_types=True)
+        blocked = fp32_nodes(name, optimized.model.graph)
+        optimized.convert_float_to_float16(keep_io_types=True, node_block_list=blocked)
         optimized.save_model_to_file(target, use_external_data_format=True, all_tensors_to_one_file=True)
         how = "onnxruntime.transformers optimizer"
+    except SystemExit:
+        raise
     except Exception as error:  # noqa: BLE001 - any optimizer failure falls back to a plain conversion
         print(f"  {name}: optimizer failed ({error}); plain fp16 conversion", flush=True)
         from onnxconverter_common import float16
 
+        source = onnx.load(fp32_path)
+        blocked = fp32_nodes(name, source.graph)
         # Shape inference serializes the model, which fails over 2 GB (the UNet): skip it.
         model = float16.convert_float_to_float16(
-            onnx.load(fp32_path), keep_io_types=True, disable_shape_infer=True
+            source, keep_io_types=True, disable_shape_infer=True, node_block_list=blocked
         )
         onnx.save_model(
             model, target, save_as_external_data=True, all_tensors_to_one_file=True,
             location="model.fp16.onnx.data", size_threshold=1024,
         )
         how = "onnxconverter-common"
-    return target, how
+    casts = cast_fp32_outputs(target, blocked)
+    checked = check_fp32_nodes(target, blocked)
+    print(
+        f"  {name}: {len(blocked)} node(s) kept fp32, {casts} cast(s) to fp16 added after them, "
+        f"{checked} Sin/Cos/Gemm checked in the converted graph",
+        flush=True,
+    )
+    return target, how, {"fp32_nodes": len(blocked), "casts_added": casts, "fp32_nodes_checked": checked}
 
 
 def check(name, module, args, onnx_path, providers, tolerance):
@@ -387,8 +507,8 @@ def main():
     for m in modules.values():
         m.eval()
     # Trace at one shape, check at another: frames, height and width all differ.
-    trace = samples(pipe, frames=4, height=128, width=192)
-    probe = samples(pipe, frames=3, height=192, width=128)
+    trace = samples(pipe, frames=4, h=16, w=24)
+    probe = samples(pipe, frames=3, h=24, w=16)
 
     import onnxruntime as ort
 
@@ -409,8 +529,9 @@ def main():
         entry["fp32"] = check(name, module, probe[name], fp32_path, ["CPUExecutionProvider"], args.tolerance)
         if args.no_fp16 or name in ("vae_encoder", "vae_decoder"):
             continue
-        fp16_path, how = convert_fp16(name, fp32_path)
+        fp16_path, how, kept = convert_fp16(name, fp32_path)
         entry["fp16_conversion"] = how
+        entry["fp16_kept_fp32"] = kept
         if gpu:
             entry["fp16"] = check(name, module, probe[name], fp16_path, ["CUDAExecutionProvider"], args.fp16_tolerance)
         else:

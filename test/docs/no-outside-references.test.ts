@@ -10,14 +10,6 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 const SELF = path.relative(ROOT, import.meta.filename);
 const OUTSIDE = /\.\.\/shared\b|\bshared\/(reference|fixtures)\b/;
 
-// Owned by the parity branch, which replaces these citations in the same release. The list must
-// shrink to nothing: a file listed here that no longer points outside fails the test below.
-const PENDING_ELSEWHERE = new Set([
-  "docs/real-model.md",
-  "images/export/i2v_manifest.py",
-  "runtime/test/real-model/i2vgen-xl-config.ts",
-]);
-
 function trackedTextFiles(): string[] {
   const out = execFileSync("git", ["ls-files", "-z"], { cwd: ROOT, encoding: "utf8" });
   return out
@@ -43,12 +35,7 @@ describe("references a clone does not have", () => {
   });
 
   it("no tracked file points outside the repository", () => {
-    const found = files.filter((f) => !PENDING_ELSEWHERE.has(f)).flatMap(pointsOutside);
+    const found = files.flatMap(pointsOutside);
     expect(found).toEqual([]);
-  });
-
-  it("the files still waiting on another branch do point outside (else drop them from the list)", () => {
-    const done = [...PENDING_ELSEWHERE].filter((f) => files.includes(f) && pointsOutside(f).length === 0);
-    expect(done).toEqual([]);
   });
 });

@@ -78,7 +78,11 @@ describe("export cache key", () => {
   });
 
   it("covers the exporter and the manifest writer", async () => {
-    expect(Object.keys((await base()).scripts)).toEqual(["export_i2vgen_xl.py", "i2v_manifest.py"]);
+    expect(Object.keys((await base()).scripts)).toEqual([
+      "export_i2vgen_xl.py",
+      "i2v_manifest.py",
+      "torch_compat.py",
+    ]);
   });
 
   it("is stable for the same inputs, whatever their key order", async () => {

@@ -136,8 +136,8 @@ def main(snapshot, out):
     }
     replaced = ex.replace_adaptive_pools(modules["unet"])
     pipe = fake_pipe()
-    trace = ex.samples(pipe, frames=4, height=128, width=192)
-    probe = ex.samples(pipe, frames=3, height=192, width=128)
+    trace = ex.samples(pipe, frames=4, h=16, w=24)
+    probe = ex.samples(pipe, frames=3, h=24, w=16)
     for name, module in modules.items():
         module.eval()
         ex.export_fp32(name, module, trace[name], out)

@@ -6,7 +6,7 @@ import type { ImageLimits } from "../pipeline/image-input.ts";
 import type { ModelInfo } from "../pipeline/model.ts";
 import type { GenerateParams } from "../pipeline/params.ts";
 import type { RuntimeOptionsInput } from "../pipeline/runtime-options.ts";
-import type { FromWorker, ToWorker } from "./messages.ts";
+import type { FromWorker, GenerateExtras, ToWorker } from "./messages.ts";
 
 interface PendingJob {
   resolve(result: GenerateResult): void;
@@ -64,13 +64,22 @@ export class InferenceEngine extends EventEmitter {
     outPath: string,
     onProgress?: (progress: Progress) => void,
     imageLimits?: ImageLimits,
+    extras?: GenerateExtras,
   ): Promise<GenerateResult> {
     if (this.exited)
       return Promise.reject(new I2vError("interrupted", "The inference worker is not running."));
     if (this.jobs.has(id)) return Promise.reject(new Error(`job ${id} is already running`));
     return new Promise((resolve, reject) => {
       this.jobs.set(id, { resolve, reject, ...(onProgress ? { onProgress } : {}) });
-      this.post({ type: "generate", id, params, image, outPath, ...(imageLimits ? { imageLimits } : {}) });
+      this.post({
+        type: "generate",
+        id,
+        params,
+        image,
+        outPath,
+        ...(imageLimits ? { imageLimits } : {}),
+        ...(extras ? { extras } : {}),
+      });
     });
   }
 

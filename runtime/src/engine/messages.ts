@@ -4,6 +4,11 @@ import type { ModelInfo } from "../pipeline/model.ts";
 import type { GenerateParams } from "../pipeline/params.ts";
 import type { RuntimeOptionsInput } from "../pipeline/runtime-options.ts";
 
+export interface GenerateExtras {
+  initLatents?: Float32Array;
+  framesDir?: string;
+}
+
 /** Messages between the main thread and the inference worker (structured-clone safe). */
 export type ToWorker =
   | { type: "load"; modelDir: string; runtime: RuntimeOptionsInput }
@@ -14,6 +19,8 @@ export type ToWorker =
       image: Uint8Array;
       outPath: string;
       imageLimits?: ImageLimits;
+      /** Comparison runs (npm run generate): given initial noise, PNG frames beside the MP4. */
+      extras?: GenerateExtras;
     }
   | { type: "cancel"; id: string; reason: "canceled" | "deadline_exceeded" | "interrupted" }
   | { type: "reload"; modelDir: string }

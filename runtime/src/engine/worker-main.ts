@@ -1,6 +1,7 @@
 import { parentPort } from "node:worker_threads";
 import { Mp4Writer } from "../encode/mp4-writer.ts";
 import { I2vError } from "../errors.ts";
+import { FramesDirSink } from "../pipeline/frames-dir-sink.ts";
 import { generate } from "../pipeline/generate.ts";
 import { LoadedModel } from "../pipeline/model.ts";
 import type { RuntimeOptionsInput } from "../pipeline/runtime-options.ts";
@@ -77,17 +78,19 @@ async function runJob(id: string, job: Extract<ToWorker, { type: "generate" }>):
   }
   const controller = new AbortController();
   running.set(id, { controller, model: current });
+  const mp4 = new Mp4Writer(job.outPath, undefined, { signal: controller.signal });
   try {
     const result = await generate(
       current.sessions,
       current.tokenizer,
       job.params,
       job.image,
-      new Mp4Writer(job.outPath, undefined, { signal: controller.signal }),
+      job.extras?.framesDir ? new FramesDirSink(job.extras.framesDir, mp4) : mp4,
       {
         signal: controller.signal,
         onProgress: (progress) => send({ type: "progress", id, progress }),
         ...(job.imageLimits ? { imageLimits: job.imageLimits } : {}),
+        ...(job.extras?.initLatents ? { initLatents: job.extras.initLatents } : {}),
       },
     );
     send({ type: "done", id, result });

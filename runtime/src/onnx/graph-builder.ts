@@ -64,6 +64,27 @@ export class GraphBuilder {
     return name;
   }
 
+  /**
+   * A float32 initializer stored outside the graph, in `location` (relative to the model file) at
+   * `offset`: how models over protobuf's 2 GB limit keep their weights.
+   */
+  constFloatExternal(dims: number[], location: string, offset: number, prefix = "w"): string {
+    const name = this.fresh(prefix);
+    const length = dims.reduce((a, b) => a * b, 1) * 4;
+    this.initializers.push({
+      name,
+      dataType: DATA_TYPE.float32,
+      dims,
+      dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+      externalData: [
+        { key: "location", value: location },
+        { key: "offset", value: String(offset) },
+        { key: "length", value: String(length) },
+      ],
+    });
+    return name;
+  }
+
   /** An int64 initializer (shapes, axes, indices). */
   constInt(values: number[], dims: number[] = [values.length], prefix = "i"): string {
     const name = this.fresh(prefix);

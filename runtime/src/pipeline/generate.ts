@@ -34,6 +34,14 @@ export interface GenerateHooks {
   signal?: AbortSignal;
   onProgress?(progress: Progress): void;
   imageLimits?: ImageLimits;
+  /**
+   * The initial noise, float32 [1, C, F, h, w], used as diffusers' `latents` argument is: multiplied
+   * by the scheduler's init_noise_sigma. Instead of the seed's noise; for comparisons with a
+   * reference run (npm run generate -- --init-latents).
+   */
+  initLatents?: Float32Array;
+  /** Every intermediate tensor by stage name (parity checks); the data must not be kept mutable. */
+  onTensor?(name: string, data: Float32Array | Uint8Array, dims: readonly number[]): void;
 }
 
 export interface GenerateResult {
@@ -86,6 +94,7 @@ export async function generate(
     throw reason instanceof I2vError ? reason : new I2vError("canceled", "The job was canceled.");
   };
 
+  const trace = hooks.onTensor ?? (() => undefined);
   const guided = params.guidance_scale > 1;
   const copies = guided ? 2 : 1;
   const F = params.num_frames;
@@ -111,16 +120,14 @@ export async function generate(
       clock,
     );
     const hidden = text[textIO.outputs.hidden_states!.name]!;
+    trace("text_hidden", hidden.data as Float32Array, dimsOf(hidden));
     endStage("text_encode");
 
     const imageIO = sessions.io.image_encoder;
     const { size, mean, std } = manifest.image_encoder;
-    const pixels = new ort.Tensor("float32", rgbToNormalized(image.encoderRgb, size, mean, std), [
-      1,
-      3,
-      size,
-      size,
-    ]);
+    const clipPixels = rgbToNormalized(image.encoderRgb, size, mean, std);
+    trace("clip_pixels", clipPixels, [1, 3, size, size]);
+    const pixels = new ort.Tensor("float32", clipPixels, [1, 3, size, size]);
     const embeds = (
       await sessions.run("image_encoder", { [imageIO.inputs.pixel_values!.name]: pixels }, clock)
     )[imageIO.outputs.image_embeds!.name]!;
@@ -135,15 +142,13 @@ export async function generate(
       embedRank === 3 && embedDims.length === 2
         ? [copies, 1, embedDims[1]!]
         : [copies, ...embedDims.slice(1)];
+    trace("image_embeds", imageEmbeddings, embedShape);
     endStage("image_encode");
 
     const vaeIO = sessions.io.vae_encoder;
-    const vaeInput = new ort.Tensor("float32", rgbToSigned(image.rgb, image.width, image.height), [
-      1,
-      3,
-      image.height,
-      image.width,
-    ]);
+    const vaePixels = rgbToSigned(image.rgb, image.width, image.height);
+    trace("vae_input", vaePixels, [1, 3, image.height, image.width]);
+    const vaeInput = new ort.Tensor("float32", vaePixels, [1, 3, image.height, image.width]);
     const latent = (await sessions.run("vae_encoder", { [vaeIO.inputs.sample!.name]: vaeInput }, clock))[
       vaeIO.outputs.latent!.name
     ]!;
@@ -161,9 +166,10 @@ export async function generate(
     // Denoise: UNet (guidance batched into one call) then the latent update graph, per step.
     const batchedDims = [copies, C, F, h, w];
     const updater = new LatentUpdater(
-      fillNormal(new Float32Array(C * F * h * w), params.seed, scheduler.initNoiseSigma),
+      initialNoise(hooks.initLatents, [C, F, h, w], params.seed, scheduler.initNoiseSigma),
       copies,
     );
+    trace("image_latents", imageLatents, [1, C, F, h, w]);
     const constantFeeds = {
       [unetIO.inputs.encoder_hidden_states!.name]: hidden,
       [unetIO.inputs.fps!.name]: numberTensor(unetIO.inputs.fps!, new Array(copies).fill(params.target_fps)),
@@ -187,17 +193,16 @@ export async function generate(
         },
         clock,
       );
-      updater.step(
-        out[unetIO.outputs.model_output!.name]!.data as Float32Array,
-        scheduler.linearStep(i),
-        params.guidance_scale,
-      );
+      const modelOutput = out[unetIO.outputs.model_output!.name]!.data as Float32Array;
+      trace(`unet_${i}`, modelOutput, batchedDims);
+      updater.step(modelOutput, scheduler.linearStep(i), params.guidance_scale);
       sampleMemory();
       hooks.onProgress?.({ stage: "denoise", step: i + 1, steps });
       // Let the worker's event loop deliver a cancel message between steps.
       await yieldToEventLoop();
     }
     const sample = updater.sample;
+    trace("latents_final", sample, [1, C, F, h, w]);
     endStage("denoise");
 
     // Decode in chunks of frames (bounded memory), streaming each chunk to the encoder.
@@ -216,6 +221,7 @@ export async function generate(
           clock,
         )
       )[decIO.outputs.sample!.name]!;
+      trace(`decoded_${f0}`, decoded.data as Float32Array, dimsOf(decoded));
       const rgb = (await sessions.run("frames_to_rgb", { images: decoded }, clock)).rgb!;
       const writeStart = performance.now();
       await sink.write(rgb.data as Uint8Array, n);
@@ -247,6 +253,24 @@ export async function generate(
     peakRssMb: peakRss / 2 ** 20,
     startRssMb: startRss / 2 ** 20,
   };
+}
+
+/** The caller's initial noise (checked against the latent shape) or the seed's, times init_noise_sigma. */
+function initialNoise(
+  given: Float32Array | undefined,
+  dims: number[],
+  seed: number,
+  sigma: number,
+): Float32Array {
+  const size = dims.reduce((a, b) => a * b, 1);
+  if (!given) return fillNormal(new Float32Array(size), seed, sigma);
+  if (given.length !== size) {
+    throw new I2vError(
+      "invalid_parameters",
+      `The initial latents have ${given.length} values; this request needs [1, ${dims.join(", ")}] = ${size}.`,
+    );
+  }
+  return given.map((v) => v * sigma);
 }
 
 /**

@@ -1,5 +1,6 @@
 import sharp from "sharp";
 import { I2vError } from "../errors.ts";
+import { centerCropWide, pilResize, type RgbImage } from "./pil-resample.ts";
 
 /** Limits checked before an image is fully decoded. */
 export interface ImageLimits {
@@ -48,9 +49,12 @@ export function outputSize(source: { width: number; height: number }, resolution
 }
 
 /**
- * Decodes and checks an uploaded image (type by content, not by name), then resizes it: cover-fit
- * to the output size, center-cropped; alpha flattened onto white; grayscale and palette images
- * converted to RGB; EXIF orientation applied.
+ * Decodes and checks an uploaded image (type by content, not by name), then prepares both inputs
+ * exactly as diffusers' I2VGenXLPipeline does with PIL (see pil-resample.ts): the VAE image is
+ * `_center_crop_wide(image, (width, height))`, the image encoder's is `_center_crop_wide(image,
+ * (width, width))` resized BILINEAR to the crop size. Decoding follows diffusers' `load_image`
+ * (EXIF orientation, then PIL's convert("RGB")): alpha is dropped, not composited, and an embedded
+ * colour profile is ignored; grayscale and palette images become RGB.
  */
 export async function prepareImage(
   bytes: Uint8Array,
@@ -61,32 +65,32 @@ export async function prepareImage(
 ): Promise<PreparedImage> {
   const source = await inspectImage(bytes, limits);
   const { width, height } = outputSize(source, resolution, sizeMultiple);
+  let decoded: RgbImage;
   try {
-    // Decode once (orientation, alpha on white, sRGB), then resize the pixels twice.
     const { data, info } = await sharp(bytes, {
       limitInputPixels: limits.maxPixels,
       failOn: "truncated",
       animated: false,
+      ignoreIcc: true,
     })
       .rotate()
-      .flatten({ background: "#ffffff" })
-      .toColourspace("srgb")
       .removeAlpha()
+      .toColourspace("srgb")
       .raw()
       .toBuffer({ resolveWithObject: true });
-    const pixels = () =>
-      sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } });
-    const [main, encoder] = await Promise.all([
-      pixels()
-        .resize(width, height, { fit: "cover", position: "centre", kernel: "lanczos3" })
-        .raw()
-        .toBuffer(),
-      pixels().resize(encoderSize, encoderSize, { fit: "cover", position: "centre" }).raw().toBuffer(),
-    ]);
-    return { width, height, rgb: main, encoderSize, encoderRgb: encoder, source };
+    if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
+    decoded = {
+      width: info.width,
+      height: info.height,
+      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+    };
   } catch (error) {
     throw new I2vError("invalid_image", `The image could not be decoded: ${(error as Error).message}`);
   }
+  const main = centerCropWide(decoded, width, height);
+  const square = centerCropWide(decoded, width, width);
+  const encoder = pilResize(square, encoderSize, encoderSize, "bilinear");
+  return { width, height, rgb: main.data, encoderSize, encoderRgb: encoder.data, source };
 }
 
 /** Reads an image's header and checks type, size and pixel limits without decoding the pixels. */

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
 import { I2vError } from "../errors.ts";
@@ -119,9 +119,17 @@ export function sessionOptions(
 
 /**
  * Creates a session. With an optimized-model cache, the first start saves ORT's optimized graph
- * beside the cache key and later starts load it with optimization off, which skips the work.
+ * and later starts load it with optimization off, which skips the work.
+ *
+ * Each cache entry is a folder holding `model.onnx` and its weights in `model.onnx.data`: ORT's
+ * session config `session.optimized_model_external_initializers_file_name` makes it write every
+ * initializer of at least `..._min_size_in_bytes` there instead of inside the graph, which keeps
+ * the graph under protobuf's 2 GB limit and makes the entry independent of the source's own
+ * external-data file (without it, a model with external data saved a graph pointing at a
+ * `model.onnx.data` that does not exist beside the cache). An entry that cannot be loaded is logged
+ * with ORT's reason, then replaced.
  */
-async function createSession(
+export async function createSession(
   model: string | Uint8Array,
   options: RuntimeOptions,
   provider: ProviderChoice,
@@ -136,35 +144,66 @@ async function createSession(
       ? ort.InferenceSession.create(model, base)
       : ort.InferenceSession.create(model, base);
   }
-  const cached = await optimizedModelPath(model, options, provider);
+  const entry = await optimizedModelEntry(model, options, provider);
+  const cached = path.join(entry, CACHED_GRAPH);
   if (await exists(cached)) {
     try {
       return await ort.InferenceSession.create(cached, { ...base, graphOptimizationLevel: "disabled" });
-    } catch {
-      await rm(cached, { force: true }); // a damaged cache entry is rebuilt below
+    } catch (error) {
+      console.warn(
+        `optimized-model cache: ${entry} cannot be loaded (${(error as Error).message.split("\n")[0]}); optimizing ${model} again and replacing it`,
+      );
+      await rm(entry, { recursive: true, force: true });
     }
   }
-  await mkdir(path.dirname(cached), { recursive: true });
-  // ORT writes the optimized graph while creating the session; rename it into place only once the
-  // session exists, so a killed start never leaves a half-written cache entry.
-  const staging = `${cached}.tmp-${process.pid}`;
-  const session = await ort.InferenceSession.create(model, { ...base, optimizedModelFilePath: staging });
-  await rename(staging, cached).catch(() => rm(staging, { force: true }));
+  await mkdir(path.dirname(entry), { recursive: true });
+  // ORT writes the optimized graph while creating the session; the folder is renamed into place only
+  // once the session exists, so a killed start never leaves a half-written cache entry.
+  const staging = `${entry}.tmp-${process.pid}`;
+  await rm(staging, { recursive: true, force: true });
+  await mkdir(staging, { recursive: true });
+  const session = await ort.InferenceSession.create(model, {
+    ...base,
+    optimizedModelFilePath: path.join(staging, CACHED_GRAPH),
+    extra: {
+      ...base.extra,
+      session: {
+        ...(base.extra as { session?: Record<string, unknown> } | undefined)?.session,
+        optimized_model_external_initializers_file_name: `${CACHED_GRAPH}.data`,
+        optimized_model_external_initializers_min_size_in_bytes: "1024",
+      },
+    },
+  });
+  await rename(staging, entry).catch(async (error) => {
+    await rm(staging, { recursive: true, force: true });
+    console.warn(`optimized-model cache: could not store ${entry} (${(error as Error).message})`);
+  });
   return session;
 }
 
-async function optimizedModelPath(
+const CACHED_GRAPH = "model.onnx";
+
+/**
+ * The cache entry's folder. Its key covers the graph file and every other file of the
+ * component's folder (the external data: `model.fp32.onnx.data`), by name, size and mtime, plus
+ * the optimization level, provider and ORT version.
+ */
+export async function optimizedModelEntry(
   model: string,
   options: RuntimeOptions,
   provider: ProviderChoice,
 ): Promise<string> {
-  const info = await stat(model);
+  const dir = path.dirname(path.resolve(model));
+  const files = [];
+  for (const name of (await readdir(dir)).sort()) {
+    const info = await stat(path.join(dir, name));
+    if (info.isFile()) files.push([name, info.size, info.mtimeMs]);
+  }
   const key = createHash("sha256")
     .update(
       JSON.stringify([
         path.resolve(model),
-        info.size,
-        info.mtimeMs,
+        files,
         options.graphOptimizationLevel,
         provider.provider,
         ort.env.versions.node,
@@ -172,8 +211,5 @@ async function optimizedModelPath(
     )
     .digest("hex")
     .slice(0, 16);
-  return path.join(
-    options.optimizedModelCacheDir as string,
-    `${path.basename(path.dirname(model))}-${key}.onnx`,
-  );
+  return path.join(options.optimizedModelCacheDir as string, `${path.basename(dir)}-${key}`);
 }

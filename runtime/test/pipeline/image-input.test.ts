@@ -61,10 +61,11 @@ describe("accepted images", () => {
     }
   });
 
-  it("flattens transparent pixels onto white", async () => {
+  it("drops alpha as PIL's convert('RGB') does: a transparent pixel keeps its colour", async () => {
     const image = await prepare(await card(96, 64, 4).png().toBuffer());
-    // Top-left pixel is fully transparent in the source.
-    expect([...image.rgb.subarray(0, 3)]).toEqual([255, 255, 255]);
+    // Top-left pixel is fully transparent in the source; diffusers sees its RGB, not white.
+    expect([...image.rgb.subarray(0, 3)]).not.toEqual([255, 255, 255]);
+    expect([...image.rgb.subarray(0, 3)]).toEqual([0, 0, 128]);
   });
 
   it("grayscale stays gray (R = G = B)", async () => {

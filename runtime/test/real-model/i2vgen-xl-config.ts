@@ -2,7 +2,8 @@
  * I2VGen-XL's published config files (ali-vilab/i2vgen-xl on the Hugging Face Hub), as test data:
  * the signature twin and the exporter's manifest writer are checked against these values. Written
  * from the model card's files as recalled; the Hub is not reachable here, so they were not
- * re-read (shared/reference/onnx-diffusion.md marks the scheduler config [unverified]). The export
+ * re-read. The scheduler config is now also the one the parity suite (parity/tiny_i2vgen.py) runs
+ * diffusers' I2VGenXLPipeline with (huggingface/diffusers v0.31.0, Oct 2024). The export
  * itself copies the real files, so a difference here cannot reach a real manifest.
  */
 export const I2VGENXL_SCHEDULER_CONFIG = {

@@ -1,0 +1,78 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { Command } from "commander";
+import { execa } from "execa";
+import { ensureHostEnv } from "../images/src/export/host-env.ts";
+import { exportMirrorChoice, renderExportMirror } from "../images/src/export/mirror.ts";
+import { EXPORT_DIR } from "../images/src/export/pins.ts";
+import { loadCatalog } from "../mirrors/src/index.ts";
+import { runCli } from "./lib/cli.ts";
+
+const program = new Command("export-model")
+  .description(
+    "Export a diffusers I2VGen-XL folder (Hub snapshot layout) to the runtime's model format, on this machine.",
+  )
+  .option("--model-dir <dir>", "the diffusers I2VGenXLPipeline folder")
+  .option("--out <dir>", "where the exported model goes")
+  .option("--no-fp16", "fp32 files only (the CPU runtime uses fp32)")
+  .option("--revision <sha>", "model revision recorded in the manifest")
+  .option(
+    "--mirror <name>",
+    "PyPI mirror for the first run: upstream, auto, or a provider from mirrors/catalog.yaml",
+    "upstream",
+  )
+  .option("--print-python", "print the exporter environment's interpreter (created if missing) and exit");
+
+await runCli(async () => {
+  const o = program.parse().opts();
+  const log = (line: string) => console.error(line);
+  const scratch = await mkdtemp(path.join(os.tmpdir(), "i2v-export-mirror-"));
+  let python: string;
+  try {
+    let pipConf: string | undefined;
+    if (o.mirror !== "upstream") {
+      const catalog = await loadCatalog();
+      const mirror = await renderExportMirror({
+        catalog,
+        mirror: await exportMirrorChoice(o.mirror, catalog),
+        outDir: scratch,
+      });
+      if (mirror.pipConf) pipConf = path.join(scratch, "pip.conf");
+    }
+    const envInfo = await ensureHostEnv({ log, ...(pipConf ? { pipConf } : {}) });
+    if (envInfo.created) log(`environment ready in ${envInfo.seconds.toFixed(1)} s`);
+    python = envInfo.python;
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+  if (o.printPython) {
+    console.log(python);
+    return;
+  }
+  if (!o.modelDir || !o.out) {
+    throw Object.assign(new Error("--model-dir and --out are required"), {
+      hint: "npm run export-model -- --model-dir SNAPSHOT_DIR --out OUT_DIR [--no-fp16]",
+    });
+  }
+  const args = [
+    path.join(EXPORT_DIR, "export_i2vgen_xl.py"),
+    "--model-dir",
+    path.resolve(o.modelDir),
+    "--out",
+    path.resolve(o.out),
+    ...(o.fp16 ? [] : ["--no-fp16"]),
+    ...(o.revision ? ["--revision", o.revision] : []),
+  ];
+  // Nothing is fetched during an export: the weights are in the folder.
+  const result = await execa(python, args, {
+    stdio: "inherit",
+    reject: false,
+    env: { HF_HUB_OFFLINE: "1", PYTHONWARNINGS: "ignore" },
+  });
+  if (result.exitCode !== 0) {
+    throw Object.assign(new Error(`the export failed (exit ${result.exitCode})`), {
+      hint: `see the output above and ${path.join(path.resolve(o.out), "export-report.json")}`,
+    });
+  }
+});
