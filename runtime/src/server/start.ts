@@ -9,6 +9,9 @@ import { memoryProbeFor } from "../jobs/memory.ts";
 import { JobQueue } from "../jobs/queue.ts";
 import { JobStore } from "../jobs/store.ts";
 import { loadManifest } from "../pipeline/manifest.ts";
+import type { EmbeddedJobs } from "../queue/embedded.ts";
+import { startApiRole } from "../roles/api.ts";
+import { startWorkerRole } from "../roles/worker.ts";
 import { createApp } from "./app.ts";
 import { Service } from "./service.ts";
 
@@ -36,30 +39,15 @@ export async function startService(
   config: ServiceConfig,
   logger: Logger = pino({ level: config.logLevel }),
 ): Promise<RunningService> {
+  // Scaled out (docs/scale-out.md): the same HTTP app over the shared queue and storage ports.
+  if (config.role === "api") return startApiRole(config, logger, listen);
+  if (config.role === "worker") return startWorkerRole(config, logger, listen);
   const store = await JobStore.open(config.dataDir);
   const service = new Service(config, store, logger, VERSION);
   const app = createApp(service);
-  // Slow clients cannot hold a connection open forever: headers and the whole request body must
-  // arrive within their deadlines. Node checks them every `connectionsCheckingInterval` (30 s by
-  // default, which would let a slow-headers client stay up to 50 s), so check more often.
-  const server = serve({
-    fetch: app.fetch,
-    port: config.port,
-    hostname: config.host,
-    serverOptions: {
-      headersTimeout: config.headersTimeoutMs,
-      requestTimeout: config.requestTimeoutMs,
-      connectionsCheckingInterval: Math.min(5000, config.headersTimeoutMs / 2),
-    },
-  });
-  server.setTimeout(0);
-  await new Promise<void>((resolve, reject) => {
-    server.once("listening", resolve);
-    server.once("error", reject);
-  });
-  const address = server.address() as AddressInfo;
-  const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${address.port}`;
+  const { server, url } = await listen(app, config);
 
+  let jobQueue: JobQueue | undefined;
   const ready = (async () => {
     const modelDir = await resolveModelDir(config.model);
     const engine = await InferenceEngine.start(modelDir, config.runtime);
@@ -78,9 +66,12 @@ export async function startService(
       imageLimits: config.imageLimits,
     });
     service.observe(queue);
+    jobQueue = queue;
     // Recover before turning ready, so nobody sees a job in a state the restart is about to change.
     const recovered = await queue.recover();
-    service.attach({ engine, queue, admission, manifest: loaded.manifest });
+    const jobs = service.jobs as EmbeddedJobs;
+    jobs.attach(queue);
+    service.attach({ engine, queue: jobs, admission, manifest: loaded.manifest });
     logger.info({ model: engine.info, recovered }, "model ready");
     await store.prune(config.resultsMaxAgeMs, config.resultsMaxBytes);
   })();
@@ -97,19 +88,46 @@ export async function startService(
     url,
     ready,
     async reload() {
-      const loaded = service.loaded;
-      if (!loaded) throw new Error("the model is not loaded yet");
-      const info = await loaded.engine.reload(await resolveModelDir(config.model));
+      const engine = service.loaded?.engine;
+      if (!engine) throw new Error("the model is not loaded yet");
+      const info = await engine.reload(await resolveModelDir(config.model));
       logger.info({ model: info }, "model reloaded");
     },
     async shutdown() {
       clearInterval(pruning);
       await ready.catch(() => undefined);
       if (service.loaded) {
-        await service.loaded.queue.drain(config.drainTimeoutMs);
-        await service.loaded.engine.close();
+        await jobQueue?.drain(config.drainTimeoutMs);
+        await service.loaded.engine?.close();
       }
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Listens at once (so /livez answers during the model load). Slow clients cannot hold a connection
+ * open forever: headers and the whole request body must arrive within their deadlines. Node checks
+ * them every `connectionsCheckingInterval` (30 s by default, which would let a slow-headers client
+ * stay up to 50 s), so check more often.
+ */
+export async function listen(app: ReturnType<typeof createApp>, config: ServiceConfig) {
+  const server = serve({
+    fetch: app.fetch,
+    port: config.port,
+    hostname: config.host,
+    serverOptions: {
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(5000, config.headersTimeoutMs / 2),
+    },
+  });
+  server.setTimeout(0);
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${address.port}`;
+  return { server, url };
 }

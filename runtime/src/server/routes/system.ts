@@ -10,11 +10,13 @@ export function systemRoutes(service: Service): Hono {
 
   app.get("/livez", (c) => c.json({ status: "ok" }));
 
-  app.get("/readyz", (c) =>
-    service.loaded
+  app.get("/readyz", async (c) => {
+    const problem = await service.backendProblem();
+    if (problem) return c.json({ status: "unavailable", problem }, 503);
+    return service.isReady()
       ? c.json({ status: "ready", model: service.modelInfo?.name })
-      : c.json({ status: "loading" }, 503),
-  );
+      : c.json({ status: "loading" }, 503);
+  });
 
   app.get("/v1/presets", async (c) => {
     const loaded = service.loaded;
@@ -42,6 +44,7 @@ export function systemRoutes(service: Service): Hono {
   app.get("/v1/system", async (c) => {
     const loaded = service.loaded;
     const memory = loaded ? await loaded.admission.reading() : undefined;
+    const counts = await service.jobs.counts();
     return c.json({
       version: service.version,
       started_at: service.startedAt.toISOString(),
@@ -51,10 +54,11 @@ export function systemRoutes(service: Service): Hono {
         ? { kind: memory.kind, total_mb: Math.round(memory.totalMb), free_mb: Math.round(memory.freeMb) }
         : null,
       queue: {
-        waiting: loaded?.queue.waitingCount ?? 0,
-        running: loaded?.queue.runningCount ?? 0,
-        capacity: service.config.queueCapacity,
-        concurrency: service.config.concurrency,
+        waiting: counts.waiting,
+        running: counts.running,
+        capacity: counts.capacity,
+        concurrency: counts.concurrency,
+        ...(service.jobs.kind === "shared" ? { workers: counts.workers } : {}),
       },
     });
   });
