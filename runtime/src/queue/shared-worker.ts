@@ -116,7 +116,31 @@ export class SharedWorker {
     this.subscriber.disconnect();
   }
 
+  /**
+   * A job fails only for what the job itself did (the engine's errors). When Redis or storage
+   * fail under it, it goes back to the queue for a later try (or, with Redis gone, its lease runs
+   * out and BullMQ delivers it again): an outage never fails an accepted job.
+   */
   private async process(bull: BullJob<QueuedData>, token: string | undefined): Promise<string> {
+    try {
+      return await this.attempt(bull, token);
+    } catch (error) {
+      if (
+        error instanceof DelayedError ||
+        error instanceof WaitingError ||
+        error instanceof UnrecoverableError
+      )
+        throw error;
+      this.logger.warn(
+        { err: error, job_id: bull.data.id },
+        "queue or storage failed under a job; retrying it",
+      );
+      await bull.moveToDelayed(Date.now() + 2000, token);
+      throw new DelayedError();
+    }
+  }
+
+  private async attempt(bull: BullJob<QueuedData>, token: string | undefined): Promise<string> {
     const id = bull.data.id;
     const job = await this.records.get(id);
     if (!job) throw new UnrecoverableError(`job ${id} has no record`);
@@ -184,7 +208,7 @@ export class SharedWorker {
       job.worker_id = this.options.workerId;
       await this.records.save(job);
       let lastSaved = 0;
-      const result = await this.engine.generate(
+      const generated = this.engine.generate(
         id,
         job.params,
         image,
@@ -201,6 +225,9 @@ export class SharedWorker {
         },
         this.options.imageLimits,
       );
+      const result = await generated.catch((error: unknown) => {
+        throw new JobFailure(error);
+      });
       await this.storage.putVideo(id, scratch);
       this.admission.observe(
         result.width,
@@ -216,7 +243,8 @@ export class SharedWorker {
       await this.finish(job, "succeeded", result);
       return "succeeded";
     } catch (error) {
-      const failure = error instanceof I2vError ? error : new I2vError("internal", (error as Error).message);
+      if (!(error instanceof JobFailure)) throw error; // the queue or storage: see process()
+      const failure = error.failure;
       if (failure.code === "interrupted" && this.draining) {
         // Drained: back in line at once for another worker, as if never started.
         job.status = "queued";
@@ -260,5 +288,14 @@ export class SharedWorker {
     job.error = error ? { code: error.code, message: error.message, hint: error.hint } : null;
     await this.records.save(job);
     this.onFinished(job, result);
+  }
+}
+
+/** An error of the job itself (from the engine), as opposed to the queue's or storage's. */
+class JobFailure extends Error {
+  readonly failure: I2vError;
+  constructor(error: unknown) {
+    super((error as Error).message);
+    this.failure = error instanceof I2vError ? error : new I2vError("internal", (error as Error).message);
   }
 }
