@@ -82,7 +82,16 @@ export class Cluster {
     return this.api;
   }
 
+  /** Everything every worker process printed, including those already gone. */
+  private readonly exited: string[] = [];
+
+  workersOutput(): string {
+    return [...this.exited, ...[...this.workers.values()].map((w) => w.output())].join("\n");
+  }
+
   async startWorker(id: string, env: Record<string, string> = {}): Promise<TestService> {
+    const previous = this.workers.get(id);
+    if (previous) this.exited.push(previous.output());
     const worker = await startService({
       env: { ...this.env, I2V_ROLE: "worker", I2V_WORKER_ID: id, ...env },
     });
