@@ -28,12 +28,23 @@ export const HEARTBEAT_STALE_MS = 3 * HEARTBEAT_MS;
  * dead Redis gives /readyz and the API a clear error, not a hang.
  */
 export function connect(url: string, purpose: "bullmq" | "commands" = "commands"): Redis {
-  return new Redis(url, {
+  const redis = new Redis(url, {
     maxRetriesPerRequest: purpose === "bullmq" ? null : 2,
     ...(purpose === "commands" ? { commandTimeout: 5000 } : {}),
     retryStrategy: (times) => Math.min(1000, 50 * times),
     lazyConnect: false,
   });
+  quietReconnects(redis);
+  return redis;
+}
+
+/**
+ * ioredis reconnects on its own and every command still fails with its error (which /readyz and
+ * the API report); the connection's own error events would only print once per retry.
+ */
+export function quietReconnects(redis: Redis): Redis {
+  redis.on("error", () => undefined);
+  return redis;
 }
 
 /**

@@ -7,7 +7,7 @@ import { type Job, TERMINAL } from "../jobs/job.ts";
 import type { Storage } from "../storage/port.ts";
 import { liveWorkers } from "./catalog.ts";
 import type { JobEvents, JobQueuePort, QueueCounts } from "./port.ts";
-import { assertNoEviction, BULL_PREFIX, connect, KEYS, ping, QUEUE_NAME } from "./redis.ts";
+import { assertNoEviction, BULL_PREFIX, connect, KEYS, ping, QUEUE_NAME, quietReconnects } from "./redis.ts";
 
 /** What a BullMQ job carries: the id, and the request fields when the API had no model catalog yet. */
 export interface QueuedData {
@@ -78,7 +78,7 @@ export class SharedJobs extends EventEmitter<JobEvents> implements JobQueuePort 
     this.events.on("error", (error) => logger.warn({ err: error }, "queue events connection error"));
     // A job that stalled too often is failed by BullMQ itself, with no worker left to say so.
     this.events.on("failed", ({ jobId }) => void this.get(jobId).catch(() => undefined));
-    this.subscriber = redis.duplicate();
+    this.subscriber = quietReconnects(redis.duplicate());
     this.subscriber.on("message", (_channel, text: string) => {
       const job = JSON.parse(text) as Job;
       this.emit("update", job);

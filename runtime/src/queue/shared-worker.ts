@@ -13,7 +13,7 @@ import type { Manifest } from "../pipeline/manifest.ts";
 import { resolveParams } from "../pipeline/params.ts";
 import type { Storage } from "../storage/port.ts";
 import { beat, leave, publishCatalog } from "./catalog.ts";
-import { BULL_PREFIX, connect, HEARTBEAT_MS, KEYS, QUEUE_NAME } from "./redis.ts";
+import { BULL_PREFIX, connect, HEARTBEAT_MS, KEYS, QUEUE_NAME, quietReconnects } from "./redis.ts";
 import { JobRecords, type QueuedData } from "./shared-jobs.ts";
 
 export interface SharedWorkerOptions {
@@ -58,7 +58,7 @@ export class SharedWorker {
     private readonly onFinished: (job: Job, result: GenerateResult | undefined) => void,
   ) {
     this.records = new JobRecords(redis);
-    this.subscriber = redis.duplicate();
+    this.subscriber = quietReconnects(redis.duplicate());
     this.subscriber.on("message", (_channel, id: string) => {
       if (this.running.has(id)) engine.cancel(id, "canceled");
     });
