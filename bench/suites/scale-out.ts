@@ -65,7 +65,7 @@ export const suite: BenchSuite = {
           unit: "ratio",
           target: 0.9,
           better: "higher",
-          how: `npm run bench -- --only=scale-out (${rounds} alternating rounds, ${perWorker} jobs per worker, I2V_THREADS=1, demo ${DEMO_SIZE}, host load average ${os.loadavg()[0].toFixed(1)} on ${os.availableParallelism()} cores)`,
+          how: `npm run bench -- --only=scale-out (${rounds} alternating rounds, ${perWorker} jobs per worker, I2V_THREADS=1, demo ${DEMO_SIZE}, host load average ${(os.loadavg()[0] ?? 0).toFixed(1)} on ${os.availableParallelism()} cores)`,
         }),
       );
 
