@@ -112,6 +112,14 @@ export function parseServiceConfig(env: NodeJS.ProcessEnv = process.env) {
 
 /** The role and what a scaled-out process shares; `all` without a queue URL is the single box. */
 function scaleOutConfig(e: z.infer<typeof envSchema>) {
+  if (e.I2V_ROLE === "all" && (e.I2V_QUEUE_URL || e.I2V_STORAGE)) {
+    throw Object.assign(
+      new Error("I2V_QUEUE_URL and I2V_STORAGE are for I2V_ROLE=api and I2V_ROLE=worker."),
+      {
+        hint: "The single box (I2V_ROLE=all) keeps its embedded queue in I2V_DATA_DIR: unset them, or run an api and worker processes (docs/scale-out.md).",
+      },
+    );
+  }
   if (e.I2V_ROLE !== "all" && !e.I2V_QUEUE_URL) {
     throw Object.assign(
       new Error(`I2V_ROLE=${e.I2V_ROLE} needs a shared queue, and I2V_QUEUE_URL is not set.`),
