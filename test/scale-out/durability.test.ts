@@ -41,6 +41,19 @@ describe.skipIf(!hasRedisServer())("durability of accepted jobs", () => {
     }
   });
 
+  test("SIGTERM on the API with an SSE follower open exits 0 promptly; its job is untouched", async () => {
+    cluster = await Cluster.start("file");
+    const job = await cluster.submit(TINY);
+    const follower = await fetch(`${cluster.api.url}/v1/jobs/${job.id}/events`);
+    await follower.body?.getReader().read();
+    const started = Date.now();
+    expect(await cluster.api.stop("SIGTERM")).toBe(0);
+    expect(Date.now() - started).toBeLessThan(8000);
+    await cluster.startApi();
+    await cluster.startWorker("w1");
+    expect((await cluster.waitDone(job.id)).status).toBe("succeeded");
+  });
+
   test("more lost workers than I2V_JOB_ATTEMPTS: the job fails with `interrupted`", async () => {
     cluster = await Cluster.start("file", { I2V_JOB_ATTEMPTS: "1" });
     const worker = await cluster.startWorker("w1");

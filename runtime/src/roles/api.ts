@@ -75,8 +75,16 @@ export async function startApiRole(
     async shutdown() {
       clearInterval(refreshing);
       backlog?.stop();
-      // Everything accepted is already in the shared queue: closing loses nothing.
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Everything accepted is already in the shared queue: closing loses nothing. SSE followers
+      // would hold the server open until their jobs end; they get a moment, then are cut (an
+      // EventSource reconnects, to another API process behind the load balancer).
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const cut = setTimeout(
+        () => (server as { closeAllConnections?: () => void }).closeAllConnections?.(),
+        2000,
+      );
+      await closed;
+      clearTimeout(cut);
       await jobs.close();
     },
   };
