@@ -2,6 +2,7 @@ import { Command, Option } from "commander";
 import Dockerode from "dockerode";
 import { formatPhases } from "../client/smoke-phases.ts";
 import { upLocal } from "../images/src/up-local.ts";
+import { upScaled } from "../images/src/up-scaled.ts";
 import { runCli } from "./lib/cli.ts";
 
 const program = new Command("up")
@@ -20,7 +21,12 @@ const program = new Command("up")
   .option("--port <n>", "loopback port for the service (default: a free one)", (v) => Number(v))
   .option("--token <t>", "require this bearer token (16+ characters)")
   .option("--ready-timeout <s>", "seconds to wait for the model to load", (v) => Number(v), 300)
-  .option("--stop-after", "remove the container after the smoke test", false);
+  .option("--stop-after", "remove the container after the smoke test", false)
+  .option(
+    "--workers <n>",
+    "scale out: a Redis, one API container and N worker containers (docs/scale-out.md)",
+    (v) => Number(v),
+  );
 
 await runCli(async () => {
   const o = program.parse().opts();
@@ -29,7 +35,16 @@ await runCli(async () => {
       hint: "Run `npm run deploy-plan` to see cost and placements, then `pulumi up` (or `npm run deploy-aws` for capacity fallbacks); docs/infra.md.",
     });
   }
-  const report = await upLocal(new Dockerode(), {
+  if (o.workers !== undefined && !(Number.isInteger(o.workers) && o.workers >= 1)) {
+    throw Object.assign(new Error(`--workers ${o.workers} is not a whole number of at least 1.`), {
+      hint: "Use for example --workers 2.",
+    });
+  }
+  const up = o.workers
+    ? (docker: Dockerode, opts: Parameters<typeof upLocal>[1]) =>
+        upScaled(docker, { ...opts, workers: o.workers })
+    : upLocal;
+  const report = await up(new Dockerode(), {
     recipe: o.recipe,
     mirror: o.mirror,
     model: o.model,
@@ -47,9 +62,12 @@ await runCli(async () => {
     console.log(`  ${stage.name.padEnd(28)} ${(stage.ms / 1000).toFixed(1)} s`);
   for (const line of formatPhases(report.smoke.phases)) console.log(`    ${line}`);
   console.log(`  ${"total".padEnd(28)} ${(total / 1000).toFixed(1)} s`);
+  if ("containers" in report)
+    for (const [name, id] of Object.entries(report.containers as Record<string, string>))
+      console.log(`  ${name.padEnd(10)} container ${id.slice(0, 12)}`);
   console.log(
     o.stopAfter
-      ? "container removed"
+      ? "container(s) removed"
       : `serving at ${report.url} (container ${report.containerId.slice(0, 12)})`,
   );
 });

@@ -19,6 +19,10 @@ export interface RunOptions {
   hostPort?: number;
   /** Container name (a local deployment is easier to find by name). */
   name?: string;
+  /** A user-defined Docker network to join (containers find each other by name there). */
+  network?: string;
+  /** Command arguments (the image's CMD otherwise). */
+  cmd?: string[];
 }
 
 /** Starts `image` detached with its port on 127.0.0.1:<random>. */
@@ -38,7 +42,9 @@ export async function runContainer(
         [port]: [{ HostIp: "127.0.0.1", HostPort: options.hostPort ? String(options.hostPort) : "" }],
       },
       Binds: Object.entries(options.binds ?? {}).map(([h, c]) => `${h}:${c}`),
+      ...(options.network ? { NetworkMode: options.network } : {}),
     },
+    ...(options.cmd ? { Cmd: options.cmd } : {}),
   });
   await container.start();
   const info = await container.inspect();

@@ -45,6 +45,10 @@ export const ERROR_CODES = {
   },
   shutting_down: { status: 503, hint: "The service is draining for a restart; retry in a few seconds." },
   model_not_ready: { status: 503, hint: "The model is still loading; poll GET /readyz." },
+  backend_unavailable: {
+    status: 503,
+    hint: "The shared queue (I2V_QUEUE_URL) or storage (I2V_STORAGE) is not reachable; retry, and check GET /readyz.",
+  },
   manifest_invalid: {
     status: 500,
     hint: "Fix the model folder's manifest.json; each problem is listed with its path.",

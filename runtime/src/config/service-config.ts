@@ -53,6 +53,24 @@ const envSchema = z.object({
     .regex(/^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*\s*$/, "must be comma-separated seconds, e.g. 5,30,120")
     .default("5,30,120,600,1800"),
   I2V_WEBHOOK_TIMEOUT_S: z.coerce.number().positive().default(10),
+  // Scale-out (docs/scale-out.md): which part of the service this process is, and what it shares.
+  I2V_ROLE: z.enum(["all", "api", "worker"]).default("all"),
+  I2V_QUEUE_URL: z
+    .string()
+    .regex(/^rediss?:\/\/[^/]+(\/\d+)?$/, "must be redis://host:port[/db] or rediss://host:port[/db]")
+    .optional(),
+  I2V_STORAGE: z
+    .string()
+    .regex(/^(file:\/\/\/.+|s3:\/\/[a-z0-9.-]{3,63}(\/.*)?)$/, "must be file:///dir or s3://bucket[/prefix]")
+    .optional(),
+  I2V_LEASE_S: z.coerce.number().min(2).max(300).default(20),
+  I2V_JOB_ATTEMPTS: int(3, 1),
+  I2V_WORKER_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,64}$/)
+    .optional(),
+  I2V_METRICS_NAMESPACE: z.string().min(1).optional(),
+  I2V_STACK: z.string().default("default"),
 });
 
 export type ServiceConfig = ReturnType<typeof parseServiceConfig>;
@@ -123,5 +141,44 @@ export function parseServiceConfig(env: NodeJS.ProcessEnv = process.env) {
       timeoutMs: e.I2V_WEBHOOK_TIMEOUT_S * 1000,
       progressIntervalMs: 2000,
     },
+    ...scaleOutConfig(e),
+  };
+}
+
+/** The role and what a scaled-out process shares; `all` without a queue URL is the single box. */
+function scaleOutConfig(e: z.infer<typeof envSchema>) {
+  if (e.I2V_ROLE === "all" && (e.I2V_QUEUE_URL || e.I2V_STORAGE)) {
+    throw Object.assign(
+      new Error("I2V_QUEUE_URL and I2V_STORAGE are for I2V_ROLE=api and I2V_ROLE=worker."),
+      {
+        hint: "The single box (I2V_ROLE=all) keeps its embedded queue in I2V_DATA_DIR: unset them, or run an api and worker processes (docs/scale-out.md).",
+      },
+    );
+  }
+  if (e.I2V_ROLE !== "all" && !e.I2V_QUEUE_URL) {
+    throw Object.assign(
+      new Error(`I2V_ROLE=${e.I2V_ROLE} needs a shared queue, and I2V_QUEUE_URL is not set.`),
+      {
+        hint: "Set I2V_QUEUE_URL=redis://host:6379 (the same for the API and every worker), or use I2V_ROLE=all.",
+      },
+    );
+  }
+  if (e.I2V_ROLE !== "all" && !e.I2V_STORAGE) {
+    throw Object.assign(
+      new Error(`I2V_ROLE=${e.I2V_ROLE} needs shared storage, and I2V_STORAGE is not set.`),
+      {
+        hint: "Set I2V_STORAGE=s3://bucket/prefix, or file:///dir on a folder every process shares.",
+      },
+    );
+  }
+  return {
+    role: e.I2V_ROLE,
+    queueUrl: e.I2V_QUEUE_URL,
+    storageUrl: e.I2V_STORAGE,
+    leaseMs: e.I2V_LEASE_S * 1000,
+    jobAttempts: e.I2V_JOB_ATTEMPTS,
+    workerId: e.I2V_WORKER_ID ?? `${os.hostname()}-${process.pid}`,
+    metricsNamespace: e.I2V_METRICS_NAMESPACE,
+    stack: e.I2V_STACK,
   };
 }

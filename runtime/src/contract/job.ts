@@ -108,6 +108,10 @@ export const jobSchema = z
     video_url: z.string().nullable(),
     error: jobErrorSchema.nullable(),
     webhook: webhookStateSchema.nullable(),
+    /** Times the job was handed to a runner again (a restart requeued it, or a worker died). */
+    attempts: count(),
+    /** Scaled out: the worker that ran (or runs) the latest attempt; null on the single box. */
+    worker_id: z.string().nullable(),
   })
   .meta({ id: "Job", description: "A job as the API returns it." });
 

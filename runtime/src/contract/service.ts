@@ -73,6 +73,8 @@ export const systemSchema = z
       running: z.number().int().nonnegative(),
       capacity: z.number().int().positive(),
       concurrency: z.number().int().positive(),
+      /** Scaled out: workers connected to the shared queue. */
+      workers: z.number().int().nonnegative().optional(),
     }),
   })
   .meta({ id: "System", description: "Version, model, device memory and queue." });
@@ -83,8 +85,13 @@ export const readinessSchema = z
   .union([
     z.object({ status: z.literal("ready"), model: z.string() }),
     z.object({ status: z.literal("loading") }),
+    z.object({ status: z.literal("unavailable"), problem: z.string() }),
   ])
-  .meta({ id: "Readiness", description: "ready (200) once the model is loaded; loading (503) before." });
+  .meta({
+    id: "Readiness",
+    description:
+      "ready (200) once the model is loaded (API role: once a worker published its model); loading (503) before; unavailable (503) when the shared queue or storage cannot be reached.",
+  });
 
 export type Limits = z.infer<typeof limitsSchema>;
 export type Preset = z.infer<typeof presetSchema>;

@@ -40,8 +40,10 @@ export interface Job {
     peak_rss_mb: number;
   } | null;
   error: { code: ErrorCode; message: string; hint: string } | null;
-  /** How many times a restart found this job running and requeued it. */
+  /** How many times a restart found this job running and requeued it (scaled out: deliveries to a worker). */
   attempts: number;
+  /** Scaled out: the worker that ran (or runs) the job's latest attempt. */
+  worker_id?: string | null;
   /** Digest of the request (image and fields) behind a client id, to detect a reused id. */
   request_digest: string;
   /** The webhook and its deliveries (the outbox), when the request named one. */
@@ -68,6 +70,8 @@ export function toPublic(job: Job, queuePosition: number | null): PublicJob {
     video_url: job.status === "succeeded" ? `/v1/jobs/${job.id}/video` : null,
     error: job.error,
     webhook: webhookState(job.webhook),
+    attempts: job.attempts,
+    worker_id: job.worker_id ?? null,
   };
 }
 

@@ -48,8 +48,8 @@ export class ServiceMetrics {
   });
 
   constructor(sources: {
-    waiting(): number;
-    running(): number;
+    waiting(): number | Promise<number>;
+    running(): number | Promise<number>;
     ready(): boolean;
     memory(): Promise<{ totalMb: number; freeMb: number }>;
   }) {
@@ -58,16 +58,16 @@ export class ServiceMetrics {
       name: "i2v_queue_waiting",
       help: "Jobs waiting in the queue.",
       registers: [this.registry],
-      collect() {
-        this.set(sources.waiting());
+      async collect() {
+        this.set(await sources.waiting());
       },
     });
     new Gauge({
       name: "i2v_queue_running",
       help: "Jobs running now.",
       registers: [this.registry],
-      collect() {
-        this.set(sources.running());
+      async collect() {
+        this.set(await sources.running());
       },
     });
     new Gauge({

@@ -5,51 +5,96 @@ import type { ServiceConfig } from "../config/service-config.ts";
 import type { InferenceEngine } from "../engine/engine.ts";
 import type { Admission } from "../jobs/admission.ts";
 import type { Job } from "../jobs/job.ts";
-import type { JobQueue } from "../jobs/queue.ts";
-import type { JobStore } from "../jobs/store.ts";
+import { JobStore } from "../jobs/store.ts";
 import type { GenerateResult } from "../pipeline/generate.ts";
 import type { Manifest } from "../pipeline/manifest.ts";
 import type { ModelInfo } from "../pipeline/model.ts";
+import { EmbeddedJobs } from "../queue/embedded.ts";
+import type { JobQueuePort } from "../queue/port.ts";
+import { DirectoryStorage } from "../storage/directory.ts";
+import type { Storage } from "../storage/port.ts";
 import { ServiceMetrics } from "./metrics.ts";
 
-/** The parts that exist only once the model is loaded. */
+/**
+ * The parts that exist only once a model is known: loaded here (the single box, a worker), or as
+ * the workers publish it (the API role, which loads none; then there is no engine).
+ */
 export interface LoadedParts {
-  engine: InferenceEngine;
-  queue: JobQueue;
+  engine?: InferenceEngine;
+  /** The same port as `Service.jobs`, ready to take submissions. */
+  queue: JobQueuePort;
   admission: Admission;
   manifest: Manifest;
+  info?: ModelInfo;
+}
+
+/** How a role composes the service: the queue port and the storage port. */
+export interface ServiceBackends {
+  jobs: JobQueuePort;
+  storage: Storage;
 }
 
 /**
- * What the HTTP app needs, in one object: config, the job store, and (once the model is loaded)
- * the engine, queue and admission. The app answers /livez at once and everything else when ready.
+ * What the HTTP app needs, in one object: config, the job queue and storage ports, and (once the
+ * model is known) admission and manifest. The app answers /livez at once and the rest when ready.
  */
 export class Service {
   loaded: LoadedParts | undefined;
   readonly metrics: ServiceMetrics;
   readonly startedAt = new Date();
+  readonly jobs: JobQueuePort;
+  readonly storage: Storage;
 
+  /** `backends` is a job store for the single box (today's embedded queue and its data folder). */
   constructor(
     readonly config: ServiceConfig,
-    readonly store: JobStore,
+    backends: JobStore | ServiceBackends,
     readonly logger: Logger,
     readonly version: string,
   ) {
+    if (backends instanceof JobStore) {
+      this.jobs = new EmbeddedJobs(backends, config.queueCapacity, config.concurrency);
+      this.storage = new DirectoryStorage(backends.dir);
+    } else {
+      this.jobs = backends.jobs;
+      this.storage = backends.storage;
+    }
     this.metrics = new ServiceMetrics({
-      waiting: () => this.loaded?.queue.waitingCount ?? 0,
-      running: () => this.loaded?.queue.runningCount ?? 0,
+      waiting: async () => (await this.jobs.counts().catch(() => undefined))?.waiting ?? 0,
+      running: async () => (await this.jobs.counts().catch(() => undefined))?.running ?? 0,
       ready: () => this.loaded !== undefined,
       memory: async () => (this.loaded ? this.loaded.admission.reading() : { totalMb: 0, freeMb: 0 }),
     });
   }
 
   get modelInfo(): ModelInfo | undefined {
-    return this.loaded?.engine.info;
+    return this.loaded?.engine?.info ?? this.loaded?.info;
   }
 
   /** Logs and counts every job the queue finishes (attached before recovery restarts old jobs). */
-  observe(queue: JobQueue): void {
+  observe(queue: {
+    on(event: "finished", listener: (job: Job, result: GenerateResult | undefined) => void): unknown;
+  }): void {
     queue.on("finished", (job, result) => void this.jobFinished(job, result));
+  }
+
+  /**
+   * Ready to take jobs: the single box and a worker once the model is loaded; the API role as soon
+   * as the queue and storage answer (it accepts jobs before any worker exists; they wait queued).
+   */
+  isReady(): boolean {
+    return this.loaded !== undefined || this.config.role === "api";
+  }
+
+  /** Why the shared queue or storage is unreachable, or undefined (the single box has none). */
+  async backendProblem(): Promise<string | undefined> {
+    if (this.jobs.kind === "embedded") return undefined;
+    try {
+      await Promise.all([this.jobs.check(), this.storage.check()]);
+      return undefined;
+    } catch (error) {
+      return (error as Error).message;
+    }
   }
 
   /** Makes the loaded model visible: /readyz turns ready and jobs are accepted. */

@@ -11,10 +11,13 @@ import { memoryProbeFor } from "../jobs/memory.ts";
 import { JobQueue } from "../jobs/queue.ts";
 import { JobStore } from "../jobs/store.ts";
 import { loadManifest } from "../pipeline/manifest.ts";
+import type { EmbeddedJobs } from "../queue/embedded.ts";
+import { startApiRole } from "../roles/api.ts";
+import { startWorkerRole } from "../roles/worker.ts";
 import { WebhookDispatcher } from "../webhooks/dispatcher.ts";
 import { createApp } from "./app.ts";
 import { Service } from "./service.ts";
-import { readTlsFiles } from "./tls.ts";
+import { readTlsFiles, type TlsMaterial } from "./tls.ts";
 
 export const VERSION = "0.1.0";
 
@@ -47,37 +50,15 @@ export async function startService(
 ): Promise<RunningService> {
   // Checked before anything else: a wrong certificate path must fail the start, not the first client.
   const tls = config.tls ? await readTlsFiles(config.tls) : undefined;
+  // Scaled out (docs/scale-out.md): the same HTTP app over the shared queue and storage ports.
+  if (config.role === "api") return startApiRole(config, logger, listen);
+  if (config.role === "worker") return startWorkerRole(config, logger, listen);
   const store = await JobStore.open(config.dataDir);
   const service = new Service(config, store, logger, VERSION);
   const app = createApp(service);
-  // Slow clients cannot hold a connection open forever: headers and the whole request body must
-  // arrive within their deadlines. Node checks them every `connectionsCheckingInterval` (30 s by
-  // default, which would let a slow-headers client stay up to 50 s), so check more often.
-  const timeouts = {
-    headersTimeout: config.headersTimeoutMs,
-    requestTimeout: config.requestTimeoutMs,
-    connectionsCheckingInterval: Math.min(5000, config.headersTimeoutMs / 2),
-  };
-  // With a certificate the port speaks TLS only: a plain-HTTP request fails the handshake and is
-  // closed, so a token can never be sent in clear to this port.
-  const server = tls
-    ? serve({
-        fetch: app.fetch,
-        port: config.port,
-        hostname: config.host,
-        createServer: createHttpsServer,
-        serverOptions: { ...timeouts, cert: tls.cert, key: tls.key },
-      })
-    : serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: timeouts });
-  server.setTimeout(0);
-  await new Promise<void>((resolve, reject) => {
-    server.once("listening", resolve);
-    server.once("error", reject);
-  });
-  const address = server.address() as AddressInfo;
-  const url = `${tls ? "https" : "http"}://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${address.port}`;
-  if (tls) logger.info({ valid_to: tls.validTo, names: tls.names }, "serving HTTPS");
+  const { server, url, reloadCertificate } = await listen(app, config, logger, tls);
 
+  let jobQueue: JobQueue | undefined;
   let webhooks: WebhookDispatcher | undefined;
   const ready = (async () => {
     const modelDir = await resolveModelDir(config.model);
@@ -97,6 +78,7 @@ export async function startService(
       imageLimits: config.imageLimits,
     });
     service.observe(queue);
+    jobQueue = queue;
     webhooks = new WebhookDispatcher({
       records: store,
       settings: config.webhooks,
@@ -108,7 +90,9 @@ export async function startService(
     // Recover before turning ready, so nobody sees a job in a state the restart is about to change.
     const recovered = await queue.recover();
     const webhooksResumed = webhooks.recover();
-    service.attach({ engine, queue, admission, manifest: loaded.manifest });
+    const jobs = service.jobs as EmbeddedJobs;
+    jobs.attach(queue);
+    service.attach({ engine, queue: jobs, admission, manifest: loaded.manifest });
     logger.info({ model: engine.info, recovered, webhooks_resumed: webhooksResumed }, "model ready");
     await store.prune(config.resultsMaxAgeMs, config.resultsMaxBytes);
   })();
@@ -125,26 +109,69 @@ export async function startService(
     url,
     ready,
     async reload() {
-      const loaded = service.loaded;
-      if (!loaded) throw new Error("the model is not loaded yet");
-      const info = await loaded.engine.reload(await resolveModelDir(config.model));
+      const engine = service.loaded?.engine;
+      if (!engine) throw new Error("the model is not loaded yet");
+      const info = await engine.reload(await resolveModelDir(config.model));
       logger.info({ model: info }, "model reloaded");
     },
-    async reloadCertificate() {
-      if (!config.tls) return;
-      const fresh = await readTlsFiles(config.tls);
-      (server as HttpsServer).setSecureContext({ cert: fresh.cert, key: fresh.key });
-      logger.info({ valid_to: fresh.validTo, names: fresh.names }, "certificate reloaded");
-    },
+    reloadCertificate,
     async shutdown() {
       clearInterval(pruning);
       await ready.catch(() => undefined);
       if (service.loaded) {
-        await service.loaded.queue.drain(config.drainTimeoutMs);
-        await service.loaded.engine.close();
+        await jobQueue?.drain(config.drainTimeoutMs);
+        await service.loaded.engine?.close();
       }
       webhooks?.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Listens at once (so /livez answers during the model load), over TLS only when the config names
+ * a certificate (a plain-HTTP request then fails the handshake and is closed, so a token is never
+ * sent in clear to this port). Slow clients cannot hold a connection open forever: headers and the
+ * whole request body must arrive within their deadlines. Node checks them every
+ * `connectionsCheckingInterval` (30 s by default, which would let a slow-headers client stay up to
+ * 50 s), so check more often. Every role listens through here.
+ */
+export async function listen(
+  app: { fetch: ReturnType<typeof createApp>["fetch"] },
+  config: ServiceConfig,
+  logger: Logger,
+  preRead?: TlsMaterial,
+) {
+  const tls = preRead ?? (config.tls ? await readTlsFiles(config.tls) : undefined);
+  const timeouts = {
+    headersTimeout: config.headersTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(5000, config.headersTimeoutMs / 2),
+  };
+  const server = tls
+    ? serve({
+        fetch: app.fetch,
+        port: config.port,
+        hostname: config.host,
+        createServer: createHttpsServer,
+        serverOptions: { ...timeouts, cert: tls.cert, key: tls.key },
+      })
+    : serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: timeouts });
+  server.setTimeout(0);
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  const address = server.address() as AddressInfo;
+  const url = `${tls ? "https" : "http"}://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${address.port}`;
+  if (tls) logger.info({ valid_to: tls.validTo, names: tls.names }, "serving HTTPS");
+
+  /** Re-reads the PEM files for new connections; a broken file throws and the old one keeps serving. */
+  async function reloadCertificate() {
+    if (!config.tls) return;
+    const fresh = await readTlsFiles(config.tls);
+    (server as HttpsServer).setSecureContext({ cert: fresh.cert, key: fresh.key });
+    logger.info({ valid_to: fresh.validTo, names: fresh.names }, "certificate reloaded");
+  }
+  return { server, url, reloadCertificate };
 }

@@ -1,7 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
-import { Readable } from "node:stream";
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { JobList } from "../../contract/index.ts";
@@ -21,35 +18,36 @@ export function jobRoutes(service: Service): Hono {
     if (!service.loaded) throw new I2vError("model_not_ready", "The model is still loading.");
     return service.loaded;
   };
-  const find = (id: string): Job => {
-    const job = service.store.get(id);
+  const find = async (id: string): Promise<Job> => {
+    const job = await service.jobs.get(id);
     if (!job) throw new I2vError("not_found", `No job ${id}.`);
     return job;
   };
-  const view = (job: Job) => toPublic(job, service.loaded?.queue.position(job.id) ?? null);
+  const view = async (job: Job) =>
+    toPublic(job, job.status === "queued" ? await service.jobs.position(job.id) : null);
 
   app.post("/", async (c) => {
     const { queue, admission, manifest } = ready();
     const request = await readJobRequest(c);
     if (request.clientId) {
-      const existing = service.store.findByClientId(request.clientId);
+      const existing = await service.jobs.findByClientId(request.clientId);
       if (existing) {
         if (existing.request_digest !== request.digest) {
           throw new I2vError("conflict", `client_id ${request.clientId} was used for a different request.`, {
             job_id: existing.id,
           });
         }
-        return c.json(view(existing), 200);
+        return c.json(await view(existing), 200);
       }
     }
-    const webhook = takeWebhook(request.fields, service.config.webhooks);
+    const webhook = takeWebhook(request.fields, service.config.webhooks, service.config.role !== "all");
     const params = resolveParams(request.fields, {
       negative_prompt: manifest.defaults.negative_prompt,
       scheduler: manifest.scheduler.default,
     });
     const source = await inspectImage(request.image, service.config.imageLimits);
     const size = outputSize(source, params.resolution, manifest.latent.size_multiple);
-    queue.assertAccepting();
+    await queue.assertAccepting();
     // After the cheap checks, so a full queue does not pay for decoding what it will refuse.
     await verifyImageDecodes(request.image, service.config.imageLimits);
     const estimatedMb = await admission.admit(size.width, size.height, params.num_frames);
@@ -71,30 +69,29 @@ export function jobRoutes(service: Service): Hono {
       request_digest: request.digest,
       webhook,
     };
-    await queue.submit(job, request.image);
+    await queue.submit(job, request.image, request.fields);
     c.header("Location", `/v1/jobs/${job.id}`);
-    return c.json(view(job), 202);
+    return c.json(await view(job), 202);
   });
 
-  app.get("/", (c) => {
+  app.get("/", async (c) => {
     const limit = Math.min(100, Math.max(1, Number(c.req.query("limit") ?? 20) || 20));
-    return c.json({ jobs: service.store.list(limit).map(view) } satisfies JobList);
+    return c.json({ jobs: await Promise.all((await service.jobs.list(limit)).map(view)) } satisfies JobList);
   });
 
-  app.get("/:id", (c) => c.json(view(find(c.req.param("id")))));
+  app.get("/:id", async (c) => c.json(await view(await find(c.req.param("id")))));
 
   app.post("/:id/cancel", async (c) => {
-    const job = find(c.req.param("id"));
-    await service.loaded?.queue.cancel(job.id);
-    return c.json(view(job));
+    const job = await find(c.req.param("id"));
+    return c.json(await view((await service.jobs.cancel(job.id)) ?? job));
   });
 
-  app.get("/:id/events", (c) => {
-    const job = find(c.req.param("id"));
+  app.get("/:id/events", async (c) => {
+    const job = await find(c.req.param("id"));
     const queue = service.loaded?.queue;
     return streamSSE(c, async (stream) => {
-      const send = (event: string, current: Job) =>
-        stream.writeSSE({ event, data: JSON.stringify(view(current)) });
+      const send = async (event: string, current: Job) =>
+        stream.writeSSE({ event, data: JSON.stringify(await view(current)) });
       await send(job.status === "running" ? "started" : job.status, job);
       if (TERMINAL.has(job.status) || !queue) return;
       let lastStatus = job.status;
@@ -127,11 +124,10 @@ export function jobRoutes(service: Service): Hono {
   });
 
   app.get("/:id/video", async (c) => {
-    const job = find(c.req.param("id"));
+    const job = await find(c.req.param("id"));
     if (job.status !== "succeeded")
       throw new I2vError("not_ready", `Job ${job.id} is ${job.status}; its video is not available.`);
-    const file = service.store.videoPath(job.id);
-    const size = (await stat(file).catch(() => undefined))?.size;
+    const size = await service.storage.videoSize(job.id);
     if (size === undefined) throw new I2vError("not_found", `The video of job ${job.id} was removed.`);
     const range = parseRange(c.req.header("range"), size);
     c.header("Content-Type", "video/mp4");
@@ -144,8 +140,7 @@ export function jobRoutes(service: Service): Hono {
     const [start, end] = range ?? [0, size - 1];
     c.header("Content-Length", String(end - start + 1));
     if (range) c.header("Content-Range", `bytes ${start}-${end}/${size}`);
-    const body = Readable.toWeb(createReadStream(file, { start, end })) as ReadableStream;
-    return c.body(body, range ? 206 : 200);
+    return c.body(await service.storage.readVideo(job.id, start, end), range ? 206 : 200);
   });
 
   return app;

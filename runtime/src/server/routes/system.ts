@@ -11,11 +11,13 @@ export function systemRoutes(service: Service): Hono {
 
   app.get("/livez", (c) => c.json({ status: "ok" } satisfies Liveness));
 
-  app.get("/readyz", (c) =>
-    service.loaded && service.modelInfo
-      ? c.json({ status: "ready", model: service.modelInfo.name } satisfies Readiness)
-      : c.json({ status: "loading" } satisfies Readiness, 503),
-  );
+  app.get("/readyz", async (c) => {
+    const problem = await service.backendProblem();
+    if (problem) return c.json({ status: "unavailable", problem } satisfies Readiness, 503);
+    return service.isReady()
+      ? c.json({ status: "ready", model: service.modelInfo?.name ?? "" } satisfies Readiness)
+      : c.json({ status: "loading" } satisfies Readiness, 503);
+  });
 
   app.get("/v1/presets", async (c) => {
     const loaded = service.loaded;
@@ -44,6 +46,7 @@ export function systemRoutes(service: Service): Hono {
     const loaded = service.loaded;
     const memory = loaded ? await loaded.admission.reading() : undefined;
     const info = service.modelInfo;
+    const counts = await service.jobs.counts();
     return c.json({
       version: service.version,
       started_at: service.startedAt.toISOString(),
@@ -64,10 +67,11 @@ export function systemRoutes(service: Service): Hono {
         ? { kind: memory.kind, total_mb: Math.round(memory.totalMb), free_mb: Math.round(memory.freeMb) }
         : null,
       queue: {
-        waiting: loaded?.queue.waitingCount ?? 0,
-        running: loaded?.queue.runningCount ?? 0,
-        capacity: service.config.queueCapacity,
-        concurrency: service.config.concurrency,
+        waiting: counts.waiting,
+        running: counts.running,
+        capacity: counts.capacity,
+        concurrency: counts.concurrency,
+        ...(service.jobs.kind === "shared" ? { workers: counts.workers } : {}),
       },
     } satisfies System);
   });

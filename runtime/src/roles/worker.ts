@@ -1,0 +1,111 @@
+import { EventEmitter } from "node:events";
+import path from "node:path";
+import { Hono } from "hono";
+import type { Logger } from "pino";
+import { resolveModelDir } from "../config/model-dir.ts";
+import type { ServiceConfig } from "../config/service-config.ts";
+import { InferenceEngine } from "../engine/engine.ts";
+import { Admission } from "../jobs/admission.ts";
+import type { Job } from "../jobs/job.ts";
+import { memoryProbeFor } from "../jobs/memory.ts";
+import type { GenerateResult } from "../pipeline/generate.ts";
+import { loadManifest } from "../pipeline/manifest.ts";
+import { SharedJobs } from "../queue/shared-jobs.ts";
+import { SharedWorker } from "../queue/shared-worker.ts";
+import { bearerAuth } from "../server/auth.ts";
+import { systemRoutes } from "../server/routes/system.ts";
+import { Service } from "../server/service.ts";
+import { type listen as listenFn, type RunningService, VERSION } from "../server/start.ts";
+import { openStorage } from "../storage/open.ts";
+
+/**
+ * The worker role: loads the model once, takes jobs from the shared queue, and serves only
+ * /livez, /readyz (model loaded, queue and storage reachable), /metrics and the system facts on
+ * its own PORT, for health checks and Prometheus.
+ */
+export async function startWorkerRole(
+  config: ServiceConfig,
+  logger: Logger,
+  listen: typeof listenFn,
+): Promise<RunningService> {
+  const storage = openStorage(config.storageUrl as string);
+  await storage.check();
+  const jobs = await SharedJobs.open(
+    config.queueUrl as string,
+    storage,
+    { capacityPerWorker: config.queueCapacity },
+    logger,
+  );
+  const service = new Service(config, { jobs, storage }, logger, VERSION);
+  const finished = new EventEmitter<{ finished: [Job, GenerateResult | undefined] }>();
+  service.observe(finished);
+  const app = new Hono();
+  app.use("*", bearerAuth(config.token));
+  app.route("/", systemRoutes(service));
+  const { server, url, reloadCertificate } = await listen(app, config, logger);
+
+  let worker: SharedWorker | undefined;
+  let engine: InferenceEngine | undefined;
+  const ready = (async () => {
+    const modelDir = await resolveModelDir(config.model);
+    engine = await InferenceEngine.start(modelDir, config.runtime);
+    engine.on("log", (m: { level: "info" | "warn"; message: string }) => logger[m.level](m.message));
+    const loaded = await loadManifest(modelDir, engine.info?.variant as "fp32" | "fp16");
+    const memoryModel = loaded.manifest.memory[loaded.variant] ?? { fixed_mb: 0, per_megapixel_frame_mb: 0 };
+    const admission = new Admission(
+      memoryModel,
+      memoryProbeFor(engine.info?.provider ?? "cpu", config.simulatedFreeMemoryMb),
+      config.memoryMargin,
+    );
+    worker = new SharedWorker(
+      jobs.redis,
+      config.queueUrl as string,
+      storage,
+      engine,
+      admission,
+      loaded.manifest,
+      {
+        workerId: config.workerId,
+        concurrency: config.concurrency,
+        leaseMs: config.leaseMs,
+        attempts: config.jobAttempts,
+        deadlineMs: config.jobDeadlineMs,
+        imageLimits: config.imageLimits,
+        scratchDir: path.join(config.dataDir, "scratch"),
+      },
+      logger,
+      (job, result) => finished.emit("finished", job, result),
+    );
+    const info = engine.info;
+    if (!info) throw new Error("the engine reported no model");
+    await worker.start({
+      manifest: loaded.manifest,
+      memory_model: memoryModel,
+      model: info,
+      memory: await admission.reading(),
+      published_at: new Date().toISOString(),
+    });
+    service.attach({ engine, queue: jobs, admission, manifest: loaded.manifest });
+    logger.info({ model: info, worker_id: config.workerId }, "worker ready: taking jobs");
+  })();
+  ready.catch((error) => logger.error({ err: error }, "worker failed to start"));
+
+  return {
+    service,
+    app: app as RunningService["app"],
+    url,
+    ready,
+    reloadCertificate,
+    async reload() {
+      if (!engine) throw new Error("the model is not loaded yet");
+      await engine.reload(await resolveModelDir(config.model));
+    },
+    async shutdown() {
+      await ready.catch(() => undefined);
+      await worker?.drain(config.drainTimeoutMs);
+      await engine?.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await jobs.close();
+    },
+  };
+}
