@@ -4,15 +4,13 @@ import { Hono } from "hono";
 import type { Logger } from "pino";
 import { resolveModelDir } from "../config/model-dir.ts";
 import type { ServiceConfig } from "../config/service-config.ts";
-import { InferenceEngine } from "../engine/engine.ts";
-import { Admission } from "../jobs/admission.ts";
+import type { InferenceEngine } from "../engine/engine.ts";
 import type { Job } from "../jobs/job.ts";
-import { memoryProbeFor } from "../jobs/memory.ts";
 import type { GenerateResult } from "../pipeline/generate.ts";
-import { loadManifest } from "../pipeline/manifest.ts";
 import { SharedJobs } from "../queue/shared-jobs.ts";
 import { SharedWorker } from "../queue/shared-worker.ts";
 import { bearerAuth } from "../server/auth.ts";
+import { loadModel } from "../server/load-model.ts";
 import { systemRoutes } from "../server/routes/system.ts";
 import { Service } from "../server/service.ts";
 import { type listen as listenFn, type RunningService, VERSION } from "../server/start.ts";
@@ -47,23 +45,16 @@ export async function startWorkerRole(
   let worker: SharedWorker | undefined;
   let engine: InferenceEngine | undefined;
   const ready = (async () => {
-    const modelDir = await resolveModelDir(config.model);
-    engine = await InferenceEngine.start(modelDir, config.runtime);
-    engine.on("log", (m: { level: "info" | "warn"; message: string }) => logger[m.level](m.message));
-    const loaded = await loadManifest(modelDir, engine.info?.variant as "fp32" | "fp16");
-    const memoryModel = loaded.manifest.memory[loaded.variant] ?? { fixed_mb: 0, per_megapixel_frame_mb: 0 };
-    const admission = new Admission(
-      memoryModel,
-      memoryProbeFor(engine.info?.provider ?? "cpu", config.simulatedFreeMemoryMb),
-      config.memoryMargin,
-    );
+    const model = await loadModel(config, logger);
+    engine = model.engine;
+    const { manifest, memoryModel, admission } = model;
     worker = new SharedWorker(
       jobs.redis,
       config.queueUrl as string,
       storage,
       engine,
       admission,
-      loaded.manifest,
+      manifest,
       {
         workerId: config.workerId,
         concurrency: config.concurrency,
@@ -79,13 +70,13 @@ export async function startWorkerRole(
     const info = engine.info;
     if (!info) throw new Error("the engine reported no model");
     await worker.start({
-      manifest: loaded.manifest,
+      manifest,
       memory_model: memoryModel,
       model: info,
       memory: await admission.reading(),
       published_at: new Date().toISOString(),
     });
-    service.attach({ engine, queue: jobs, admission, manifest: loaded.manifest });
+    service.attach({ engine, queue: jobs, admission, manifest: manifest });
     logger.info({ model: info, worker_id: config.workerId }, "worker ready: taking jobs");
   })();
   ready.catch((error) => logger.error({ err: error }, "worker failed to start"));

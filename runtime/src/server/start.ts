@@ -4,18 +4,15 @@ import { serve } from "@hono/node-server";
 import pino, { type Logger } from "pino";
 import { resolveModelDir } from "../config/model-dir.ts";
 import type { ServiceConfig } from "../config/service-config.ts";
-import { InferenceEngine } from "../engine/engine.ts";
-import { Admission } from "../jobs/admission.ts";
 import { toPublic } from "../jobs/job.ts";
-import { memoryProbeFor } from "../jobs/memory.ts";
 import { JobQueue } from "../jobs/queue.ts";
 import { JobStore } from "../jobs/store.ts";
-import { loadManifest } from "../pipeline/manifest.ts";
 import type { EmbeddedJobs } from "../queue/embedded.ts";
 import { startApiRole } from "../roles/api.ts";
 import { startWorkerRole } from "../roles/worker.ts";
 import { WebhookDispatcher } from "../webhooks/dispatcher.ts";
 import { createApp } from "./app.ts";
+import { loadModel } from "./load-model.ts";
 import { Service } from "./service.ts";
 import { readTlsFiles, type TlsMaterial } from "./tls.ts";
 
@@ -61,16 +58,7 @@ export async function startService(
   let jobQueue: JobQueue | undefined;
   let webhooks: WebhookDispatcher | undefined;
   const ready = (async () => {
-    const modelDir = await resolveModelDir(config.model);
-    const engine = await InferenceEngine.start(modelDir, config.runtime);
-    engine.on("log", (m: { level: "info" | "warn"; message: string }) => logger[m.level](m.message));
-    const loaded = await loadManifest(modelDir, engine.info?.variant as "fp32" | "fp16");
-    const memoryModel = loaded.manifest.memory[loaded.variant] ?? { fixed_mb: 0, per_megapixel_frame_mb: 0 };
-    const admission = new Admission(
-      memoryModel,
-      memoryProbeFor(engine.info?.provider ?? "cpu", config.simulatedFreeMemoryMb),
-      config.memoryMargin,
-    );
+    const { engine, manifest, admission } = await loadModel(config, logger);
     const queue = new JobQueue(store, engine, admission, {
       capacity: config.queueCapacity,
       concurrency: config.concurrency,
@@ -92,7 +80,7 @@ export async function startService(
     const webhooksResumed = webhooks.recover();
     const jobs = service.jobs as EmbeddedJobs;
     jobs.attach(queue);
-    service.attach({ engine, queue: jobs, admission, manifest: loaded.manifest });
+    service.attach({ engine, queue: jobs, admission, manifest: manifest });
     logger.info({ model: engine.info, recovered, webhooks_resumed: webhooksResumed }, "model ready");
     await store.prune(config.resultsMaxAgeMs, config.resultsMaxBytes);
   })();
