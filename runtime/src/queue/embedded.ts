@@ -30,6 +30,11 @@ export class EmbeddedJobs extends EventEmitter<JobEvents> implements JobQueuePor
     queue.on("finished", (job, result) => this.emit("finished", job, result));
   }
 
+  /** SIGTERM: stop accepting, finish or requeue the running jobs within the deadline. */
+  async drain(timeoutMs: number): Promise<void> {
+    await this.queue?.drain(timeoutMs);
+  }
+
   private loaded(): JobQueue {
     if (!this.queue) throw new I2vError("model_not_ready", "The model is still loading.");
     return this.queue;

@@ -55,7 +55,6 @@ export async function startService(
   const app = createApp(service);
   const { server, url, reloadCertificate } = await listen(app, config, logger, tls);
 
-  let jobQueue: JobQueue | undefined;
   let webhooks: WebhookDispatcher | undefined;
   const ready = (async () => {
     const { engine, manifest, admission } = await loadModel(config, logger);
@@ -66,7 +65,6 @@ export async function startService(
       imageLimits: config.imageLimits,
     });
     service.observe(queue);
-    jobQueue = queue;
     webhooks = new WebhookDispatcher({
       records: store,
       settings: config.webhooks,
@@ -107,7 +105,7 @@ export async function startService(
       clearInterval(pruning);
       await ready.catch(() => undefined);
       if (service.loaded) {
-        await jobQueue?.drain(config.drainTimeoutMs);
+        await (service.jobs as EmbeddedJobs).drain(config.drainTimeoutMs);
         await service.loaded.engine?.close();
       }
       webhooks?.close();
