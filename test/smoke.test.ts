@@ -113,6 +113,8 @@ async function startFake(behaviour: FakeBehaviour) {
         video_url: null,
         error: null,
         webhook: null,
+        attempts: 0,
+        worker_id: null,
       } as Job;
       job.params.seed = 7;
       job.params.scheduler = "ddim";
