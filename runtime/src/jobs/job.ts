@@ -1,6 +1,6 @@
 import type * as contract from "../contract/index.ts";
-import type { ErrorCode } from "../errors.ts";
-import type { Progress, Stage } from "../pipeline/generate.ts";
+import type { ErrorCode, I2vError } from "../errors.ts";
+import type { GenerateResult, Progress, Stage } from "../pipeline/generate.ts";
 import type { GenerateParams } from "../pipeline/params.ts";
 import { type StoredWebhook, webhookState } from "../webhooks/state.ts";
 
@@ -79,3 +79,26 @@ export function toPublic(job: Job, queuePosition: number | null): PublicJob {
 export const JOB_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Client ids: what a caller may choose for idempotency. */
 export const CLIENT_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Records a job's end on its record (status, time, timings and result, or the error): every runner ends jobs this way. */
+export function markFinished(
+  job: Job,
+  status: Job["status"],
+  result?: GenerateResult,
+  error?: I2vError,
+): void {
+  job.status = status;
+  job.finished_at = new Date().toISOString();
+  if (result) {
+    job.timings = result.timings;
+    job.result = {
+      width: result.width,
+      height: result.height,
+      frames: result.frames,
+      fps: result.fps,
+      seed: result.seed,
+      peak_rss_mb: Math.round(result.peakRssMb),
+    };
+  }
+  job.error = error ? { code: error.code, message: error.message, hint: error.hint } : null;
+}

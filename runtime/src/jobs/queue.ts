@@ -4,7 +4,7 @@ import { I2vError } from "../errors.ts";
 import type { GenerateResult } from "../pipeline/generate.ts";
 import type { ImageLimits } from "../pipeline/image-input.ts";
 import type { Admission } from "./admission.ts";
-import type { Job } from "./job.ts";
+import { type Job, markFinished } from "./job.ts";
 import type { JobStore } from "./store.ts";
 
 export interface QueueOptions {
@@ -246,20 +246,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
     result?: GenerateResult,
     error?: I2vError,
   ): Promise<void> {
-    job.status = status;
-    job.finished_at = new Date().toISOString();
-    if (result) {
-      job.timings = result.timings;
-      job.result = {
-        width: result.width,
-        height: result.height,
-        frames: result.frames,
-        fps: result.fps,
-        seed: result.seed,
-        peak_rss_mb: Math.round(result.peakRssMb),
-      };
-    }
-    job.error = error ? { code: error.code, message: error.message, hint: error.hint } : null;
+    markFinished(job, status, result, error);
     await this.store.save(job);
     this.emit("update", job);
     this.emit("finished", job, result);

@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import type { InferenceEngine } from "../engine/engine.ts";
 import { I2vError } from "../errors.ts";
 import type { Admission } from "../jobs/admission.ts";
-import { type Job, TERMINAL } from "../jobs/job.ts";
+import { type Job, markFinished, TERMINAL } from "../jobs/job.ts";
 import type { GenerateResult } from "../pipeline/generate.ts";
 import { type ImageLimits, inspectImage, outputSize } from "../pipeline/image-input.ts";
 import type { Manifest } from "../pipeline/manifest.ts";
@@ -272,20 +272,7 @@ export class SharedWorker {
     result?: GenerateResult,
     error?: I2vError,
   ): Promise<void> {
-    job.status = status;
-    job.finished_at = new Date().toISOString();
-    if (result) {
-      job.timings = result.timings;
-      job.result = {
-        width: result.width,
-        height: result.height,
-        frames: result.frames,
-        fps: result.fps,
-        seed: result.seed,
-        peak_rss_mb: Math.round(result.peakRssMb),
-      };
-    }
-    job.error = error ? { code: error.code, message: error.message, hint: error.hint } : null;
+    markFinished(job, status, result, error);
     await this.records.save(job);
     this.onFinished(job, result);
   }
