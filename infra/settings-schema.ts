@@ -4,6 +4,7 @@ import { cloudSettingProblems, withCloudDefaults } from "./alicloud/settings-rul
 import { parsePlacement } from "./decisions/capacity.ts";
 import { isGpuInstanceType as isAwsGpuType } from "./decisions/gpu-family.ts";
 import { planIngress } from "./decisions/ingress.ts";
+import { placeholderProblems, unknownTypeProblems } from "./rules/known-values.ts";
 import { workersSchema } from "./workers-schema.ts";
 
 /**
@@ -268,6 +269,30 @@ export const stackConfigSchema = z.preprocess(
               const at = problem.indexOf(": ");
               ctx.addIssue({ code: "custom", path: [problem.slice(0, at)], message: problem.slice(at + 2) });
             }
+        }
+        // The example's placeholders and types outside the catalog (infra/rules/known-values.ts).
+        const keyed = (problems: string[]) => {
+          for (const problem of problems) {
+            const at = problem.indexOf(": ");
+            ctx.addIssue({ code: "custom", path: [problem.slice(0, at)], message: problem.slice(at + 2) });
+          }
+        };
+        keyed(placeholderProblems(c));
+        if (c.cloud === "aws" || c.cloud === "alicloud") {
+          const types: [string, string][] = [];
+          if (typeof c.instanceType === "string") types.push(["instanceType", c.instanceType]);
+          if (Array.isArray(c.fallbackInstanceTypes))
+            for (const [i, type] of c.fallbackInstanceTypes.entries())
+              types.push([`fallbackInstanceTypes[${i}]`, type]);
+          if (c.placement) types.push(["placement", c.placement.instanceType]);
+          // Other clouds' types and non-GPU types have their own problems above; a typo of this cloud's here.
+          const ownFamily = c.cloud === "aws" ? isAwsGpuType : isAlicloudGpuType;
+          keyed(
+            unknownTypeProblems(
+              c.cloud,
+              types.filter(([, type]) => ownFamily(type)),
+            ),
+          );
         }
         // Each cloud's own types, and what an alicloud stack needs (infra/alicloud/settings-rules.ts).
         if (

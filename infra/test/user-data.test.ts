@@ -178,8 +178,10 @@ describe("rendered user-data", () => {
 
   it("fetches weights inside the image with the cache on the fast disk, unless they are baked", () => {
     const fetch = renderBootScript(variants["ebs, fetched weights through a mirror"] as BootSpec);
-    expect(fetch).toContain("WEIGHTS='ali-vilab/i2vgen-xl@main'");
-    expect(fetch).toContain('args=(node /app/runtime/dist/weights/main.js "$WEIGHTS")');
+    // One source on AWS (the mirror asked for); the shared fetch_weights tries each in order.
+    expect(fetch).toContain("WEIGHTS_SOURCES=(\n  'hf-mirror ali-vilab/i2vgen-xl@main'\n)");
+    expect(fetch).toContain('args=(node /app/runtime/dist/weights/main.js "$ref")');
+    expect(fetch).toContain('args+=(--mirror "$mirror")');
     expect(fetch).toContain('--volume "$MOUNT/hf:$CONTAINER_CACHE"');
   });
 

@@ -1,14 +1,15 @@
 import { readFileSync } from "node:fs";
-import { shellQuote } from "./shell.ts";
+import { MIN_DRIVER_MAJOR } from "../decisions/gpu-driver.ts";
+import { renderHelper } from "./render-helper.ts";
 import { BOX, type BootSpec } from "./spec.ts";
 
-/** The shell body, kept as a real .sh file so it reads (and lints) as shell. */
+/** The AWS body, kept as a real .sh file so it reads (and lints) as shell. */
 const BODY = readFileSync(new URL("./i2v-boot.sh", import.meta.url), "utf8");
 
 /**
- * The boot helper: rendered settings (every value shell-quoted) followed by the fixed body. The
- * token's and the TLS key's parameter *names* are rendered; their values are read from SSM on the
- * box and never appear here (user data is readable by anyone with ec2:DescribeInstanceAttribute).
+ * The AWS boot helper (infra/user-data/render-helper.ts renders it). The token's and the TLS key's
+ * parameter *names* are rendered; their values are read from SSM on the box and never appear here
+ * (user data is readable by anyone with ec2:DescribeInstanceAttribute).
  */
 export function renderBootScript(spec: BootSpec): string {
   const settings: [string, string][] = [
@@ -32,30 +33,33 @@ export function renderBootScript(spec: BootSpec): string {
     ["TLS_DIR", BOX.tlsDir],
     ["CONTAINER_TLS_DIR", BOX.containerTlsDir],
     ["RUNTIME_UID", String(BOX.runtimeUid)],
-    ["WEIGHTS", spec.weights],
-    ["MIRROR", spec.mirror ?? ""],
+    ["MIN_DRIVER", String(MIN_DRIVER_MAJOR)],
+    [
+      "GPU_HINT",
+      "is this a GPU instance type with the DLAMI (or an i2v:amiId that carries the NVIDIA driver)?",
+    ],
+    [
+      "DRIVER_HINT",
+      "the DLAMI's current release carries a newer driver: replace the box (pulumi up --replace on the instance) or set i2v:amiId to an AMI with a newer driver (docs/infra.md#gpu-driver)",
+    ],
+    [
+      "LOGIN_HINT",
+      `ECR login to ${spec.ecr?.registry ?? "(none)"} failed; does the box's role allow ecr:GetAuthorizationToken?`,
+    ],
     ["PORT", String(BOX.port)],
     ["READY_TIMEOUT_S", String(spec.readyTimeoutSeconds)],
     ["ENV_FILE", BOX.envFile],
     ["LOG", BOX.log],
     ["CONTAINER", BOX.container],
   ];
-  const env = Object.entries(spec.runtimeEnv).map(([k, v]) => `${k}=${v}`);
-  return [
-    "#!/bin/bash",
-    "# i2v boot helper, rendered by infra/user-data/boot-script.ts from the stack's config.",
-    ...settings.flatMap(([name, value]) => [...literalNote([value]), `${name}=${shellQuote(value)}`]),
-    ...literalNote(env),
-    "RUNTIME_ENV=(",
-    ...env.map((pair) => `  ${shellQuote(pair)}`),
-    ")",
-    BODY,
-  ].join("\n");
-}
-
-/** Values are data: a `$` in them must stay literal, which is exactly what ShellCheck's SC2016 asks about. */
-function literalNote(values: string[]): string[] {
-  return values.some((v) => /[$`]/.test(v))
-    ? ["# shellcheck disable=SC2016 # rendered data, literal on purpose"]
-    : [];
+  const sources = spec.weights === "baked" ? [] : [`${spec.mirror ?? "default"} ${spec.weights}`];
+  return renderHelper({
+    title: "i2v boot helper (AWS), rendered by infra/user-data/boot-script.ts from the stack's config.",
+    settings,
+    arrays: [
+      { name: "WEIGHTS_SOURCES", values: sources },
+      { name: "RUNTIME_ENV", values: Object.entries(spec.runtimeEnv).map(([k, v]) => `${k}=${v}`) },
+    ],
+    body: BODY,
+  });
 }

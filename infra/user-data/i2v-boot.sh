@@ -1,4 +1,5 @@
-# --- body: infra/user-data/i2v-boot.sh (settings above are rendered by boot-script.ts) ---
+# --- AWS body: infra/user-data/i2v-boot.sh (the shared functions above: infra/user-data/boot-lib.sh) ---
+
 # Subcommands, run by systemd units and cloud-init:
 #   prepare     fast storage, container image, weights (every boot; idempotent)
 #   token       API token from SSM Parameter Store into the runtime's env file (every start)
@@ -6,40 +7,6 @@
 #   run         the runtime container in the foreground
 #   lifecycle   scale-out workers: follow the Auto Scaling lifecycle (warm pool, in service, drain)
 #   wait-ready  poll /readyz until ready, or fail after the deadline
-# Never enable `set -x` here: the token and the TLS key pass through this script.
-set -euo pipefail
-
-log() {
-  local uptime
-  uptime="$(cut -d' ' -f1 /proc/uptime)"
-  printf '%s i2v: [%ss since boot] %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$uptime" "$*" | tee -a "$LOG" >&2
-}
-
-die() {
-  log "FAILED: $*"
-  exit 1
-}
-
-# retry N CMD...: run CMD up to N times with growing pauses (registry and SSM hiccups at boot).
-retry() {
-  local attempts="$1" n=1
-  shift
-  until "$@"; do
-    if [ "$n" -ge "$attempts" ]; then
-      return 1
-    fi
-    sleep $((n * 5))
-    n=$((n + 1))
-  done
-}
-
-check_gpu() {
-  local gpu
-  gpu="$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null)" ||
-    die "nvidia-smi found no GPU or driver; is this a GPU instance type with the DLAMI?"
-  log "gpu: $gpu"
-}
-
 # The only disk we attach is the model volume: an EBS disk with no partitions (the root disk has them).
 find_ebs_model_disk() {
   local disk
@@ -118,52 +85,11 @@ prepare_storage() {
   log "storage: $STORAGE $device on $MOUNT ($(df -h --output=size "$MOUNT" | tail -n 1 | tr -d ' '))"
 }
 
-ecr_login() {
-  aws ecr get-login-password --region "$ECR_REGION" | docker login --username AWS --password-stdin "$ECR_REGISTRY" >/dev/null
-}
-
-load_image() {
+# registry_login (called by pull_image): ECR with the instance role; other registries need none.
+registry_login() {
   if [ -n "$ECR_REGISTRY" ]; then
-    retry 5 ecr_login || die "ECR login to $ECR_REGISTRY failed"
+    aws ecr get-login-password --region "$ECR_REGION" | docker login --username AWS --password-stdin "$ECR_REGISTRY" >/dev/null
   fi
-  # docker pull is silent for minutes on multi-GB images; say so before and after. Pulling even when
-  # a copy exists is what rolls out a re-pushed tag after `systemctl restart i2v-prepare i2v-runtime`.
-  log "image: pulling $IMAGE"
-  local start=$SECONDS
-  # On a first deploy the repository is created together with the box, so the image may not be
-  # pushed yet: keep trying until the readiness deadline instead of failing the boot.
-  local deadline=$((SECONDS + READY_TIMEOUT_S))
-  until docker pull --quiet "$IMAGE" >/dev/null; do
-    if docker image inspect "$IMAGE" >/dev/null 2>&1; then
-      log "image: pull failed; using the copy already on this box"
-      return 0
-    fi
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      die "docker pull $IMAGE kept failing for ${READY_TIMEOUT_S}s; is it pushed?"
-    fi
-    log "image: $IMAGE not pullable yet (not pushed?); retrying in 15s"
-    sleep 15
-  done
-  log "image: pulled in $((SECONDS - start))s ($(docker image inspect --format '{{.Size}}' "$IMAGE") bytes)"
-}
-
-fetch_weights() {
-  mkdir -p "$MOUNT/hf"
-  if [ "$WEIGHTS" = baked ]; then
-    log "weights: baked into the image"
-    return 0
-  fi
-  # The image has node and the compiled runtime only (no npm scripts, no tsx).
-  local -a args=(node /app/runtime/dist/weights/main.js "$WEIGHTS")
-  if [ -n "$MIRROR" ]; then
-    args+=(--mirror "$MIRROR")
-  fi
-  log "weights: fetching $WEIGHTS into $MOUNT/hf"
-  local start=$SECONDS
-  # Same cache layout the runtime reads (HF_HOME); a cached re-run transfers no file bodies.
-  docker run --rm --volume "$MOUNT/hf:$CONTAINER_CACHE" --env "HF_HOME=$CONTAINER_CACHE" "$IMAGE" "${args[@]}" >&2 ||
-    die "fetch-model $WEIGHTS failed"
-  log "weights: ready in $((SECONDS - start))s"
 }
 
 write_token() {
@@ -190,72 +116,20 @@ ssm_value() {
   aws ssm get-parameter --region "$REGION" --name "$1" --with-decryption --query Parameter.Value --output text
 }
 
-# The key goes from SSM straight into a 0400 file the runtime's user owns; it is never echoed or logged.
+# Certificate, CA and key go from SSM straight into 0400 files the runtime's user owns; never echoed or logged.
 write_tls() {
-  local entry file name tmp
+  local entry file name value
   if [ -z "$TLS_KEY_PARAMETER" ]; then
     return 0
   fi
-  umask 077
   install -d -m 0700 -o "$RUNTIME_UID" "$TLS_DIR"
   for entry in "cert.pem=$TLS_CERT_PARAMETER" "ca.pem=$TLS_CA_PARAMETER" "key.pem=$TLS_KEY_PARAMETER"; do
     file="${entry%%=*}"
     name="${entry#*=}"
-    tmp="$(mktemp "$TLS_DIR/.$file.XXXXXX")"
-    retry 5 ssm_value "$name" >"$tmp" || die "could not read $name from SSM"
-    chown "$RUNTIME_UID" "$tmp"
-    chmod 0400 "$tmp"
-    mv -f "$tmp" "$TLS_DIR/$file"
+    value="$(retry 5 ssm_value "$name")" || die "tls: could not read $name from SSM"
+    printf '%s\n' "$value" | install_private "$TLS_DIR/$file"
   done
   log "tls: certificate and key from SSM in $TLS_DIR"
-}
-
-run_container() {
-  local -a env_args=() gpu_args=(--gpus all) net_args=(--publish "$PORT:$PORT")
-  local -a cache_args=(--volume "$MOUNT/hf:$CONTAINER_CACHE:ro")
-  local pair
-  if [ "$ROLE" != all ]; then
-    # Scale-out roles call S3 and CloudWatch with the instance role: on the host network the
-    # container is one hop from IMDS, so the hop limit of 1 still keeps every other container out.
-    net_args=(--network host)
-  fi
-  if [ "$ROLE" = api ]; then
-    gpu_args=()
-    cache_args=()
-  fi
-  for pair in "${RUNTIME_ENV[@]}"; do
-    env_args+=(--env "$pair")
-  done
-  if [ -n "$TLS_KEY_PARAMETER" ]; then
-    env_args+=(--volume "$TLS_DIR:$CONTAINER_TLS_DIR:ro"
-      --env "I2V_TLS_CERT=$CONTAINER_TLS_DIR/cert.pem" --env "I2V_TLS_KEY=$CONTAINER_TLS_DIR/key.pem")
-  fi
-  exec docker run --rm --name "$CONTAINER" "${gpu_args[@]}" "${net_args[@]}" \
-    --env-file "$ENV_FILE" --env "HF_HOME=$CONTAINER_CACHE" "${cache_args[@]}" \
-    "${env_args[@]}" "$IMAGE"
-}
-
-wait_ready() {
-  local deadline=$((SECONDS + READY_TIMEOUT_S)) token="" url="http://127.0.0.1:$PORT/readyz"
-  local -a tls_args=()
-  if [ -n "$TLS_KEY_PARAMETER" ]; then
-    # The certificate names 127.0.0.1, so the check verifies the chain against the stack's own CA.
-    url="https://127.0.0.1:$PORT/readyz"
-    tls_args=(--cacert "$TLS_DIR/ca.pem")
-  fi
-  # /readyz needs the token when one is set; pass it as a header file so it never shows in argv.
-  if [ -r "$ENV_FILE" ]; then
-    token="$(sed -n 's/^I2V_TOKEN=//p' "$ENV_FILE")"
-  fi
-  until curl -fsS --max-time 5 "${tls_args[@]}" --header @<(printf 'Authorization: Bearer %s\n' "$token") \
-    "$url" >/dev/null 2>&1; do
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      log "NOT READY after ${READY_TIMEOUT_S}s; see journalctl -u i2v-prepare -u i2v-runtime"
-      return 1
-    fi
-    sleep 5
-  done
-  log "READY: $url answers"
 }
 
 # imds PATH: one IMDSv2 read (a session token first; IMDSv1 is off on every i2v instance).
@@ -321,8 +195,9 @@ case "${1:-}" in
       check_gpu
       prepare_storage
     fi
-    load_image
+    pull_image
     if [ "$ROLE" != api ]; then
+      check_driver
       fetch_weights
     fi
     log "prepare: done"
