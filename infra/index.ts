@@ -10,8 +10,11 @@ import { createStack, type StackOutputs } from "./stack.ts";
 
 const settings = readStackSettings();
 const context = { project: pulumi.getProject(), stack: pulumi.getStack() };
-const outputs: StackOutputs & { caCertificate?: pulumi.Output<string> } =
-  settings.cloud === "alicloud" ? createAlicloudStack(settings, context) : createStack(settings, context);
+const outputs: StackOutputs & {
+  caCertificate?: pulumi.Output<string>;
+  gpuImage?: pulumi.Output<string>;
+  pushCommand?: pulumi.Output<string>;
+} = settings.cloud === "alicloud" ? createAlicloudStack(settings, context) : createStack(settings, context);
 
 export const endpointUrl = outputs.endpointUrl;
 export const instanceId = outputs.instanceId;
@@ -27,6 +30,8 @@ export const tunnelCommand = outputs.tunnelCommand;
 export const bootLogCommand = outputs.bootLogCommand;
 export const smokeCommand = outputs.smokeCommand;
 export const caCertificate = outputs.caCertificate;
+export const gpuImage = outputs.gpuImage;
+export const pushCommand = outputs.pushCommand;
 export const workerGroupName = outputs.workerGroupName;
 export const jobBucket = outputs.jobBucket;
 export const queueEndpoint = outputs.queueEndpoint;

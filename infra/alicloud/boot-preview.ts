@@ -1,12 +1,19 @@
 import type { StackSettings } from "../settings.ts";
-import { bootMirror } from "./mirror-choice.ts";
+import {
+  type AlicloudBootFacts,
+  alicloudBootSpec,
+  archiveImageRef,
+  archiveObject,
+  imageTransport,
+  ossInternalEndpoint,
+} from "./boot-spec.ts";
 import { physicalName } from "./names.ts";
-import type { AlicloudBootSpec } from "./user-data/spec.ts";
-import { weightsSources } from "./weights-sources.ts";
+import type { AlicloudBootSpec, AlicloudImageSource } from "./user-data/spec.ts";
 
-/** Stand-ins for what only a deployed stack knows: ACR instance name, disk id, certificates. */
+/** Stand-ins for what only a deployed stack knows: ACR instance name, bucket, disk id, certificates. */
 export const PLACEHOLDER = {
   acrName: "ACR-INSTANCE-NAME",
+  bucket: "BUCKET-CREATED-BY-PULUMI-UP",
   diskSerial: "DISK-ID-WITHOUT-d-",
   pem: "-----BEGIN CERTIFICATE-----\n(issued by pulumi up)\n-----END CERTIFICATE-----\n",
 } as const;
@@ -18,23 +25,31 @@ export function previewAlicloudSpec(
   imageOverride?: string,
 ): AlicloudBootSpec {
   const host = `${PLACEHOLDER.acrName}-registry-vpc.${settings.region}.cr.aliyuncs.com`;
+  const transport = imageOverride ? "registry" : imageTransport(settings);
+  const image: AlicloudImageSource =
+    transport === "acr"
+      ? { from: "acr", instanceId: settings.acrInstanceId as string, host }
+      : transport === "oss"
+        ? {
+            from: "oss",
+            bucket: PLACEHOLDER.bucket,
+            endpoint: ossInternalEndpoint(settings.region),
+            object: archiveObject(settings.imageTag),
+          }
+        : { from: "registry" };
   const imageUri =
     imageOverride ??
     settings.imageUri ??
-    `${host}/${physicalName(stack, "images")}/runtime:${settings.imageTag}`;
-  const fromAcr = !settings.imageUri && !imageOverride;
-  return {
-    region: settings.region,
+    (transport === "acr"
+      ? `${host}/${physicalName(stack, "images")}/runtime:${settings.imageTag}`
+      : archiveImageRef(settings.imageTag));
+  const facts: AlicloudBootFacts = {
     imageUri,
-    registry: fromAcr ? { instanceId: settings.acrInstanceId as string, host } : undefined,
-    roleName: physicalName(stack, "box"),
+    image,
     tokenParameterName: settings.requireToken ? physicalName(stack, "api-token") : undefined,
     tlsKeyParameterName: physicalName(stack, "tls-key"),
     tls: { certPem: PLACEHOLDER.pem, caPem: PLACEHOLDER.pem },
     diskSerial: PLACEHOLDER.diskSerial,
-    weightsSources: weightsSources(settings.weights, settings.mirror),
-    aptMirror: { ubuntu: bootMirror().ubuntu },
-    runtimeEnv: settings.runtimeEnv,
-    readyTimeoutSeconds: settings.readyTimeoutMinutes * 60,
   };
+  return alicloudBootSpec(settings, stack, facts);
 }

@@ -8,6 +8,11 @@ export const MOCK_CA = "-----BEGIN CERTIFICATE-----\nMockPrivateCa\n-----END CER
 export const MOCK_EIP = "198.51.100.20";
 export const MOCK_ACCOUNT = "1234567890123456";
 export const MOCK_ACR_NAME = "i2vreg";
+/** What the mocked getImages finds: the public Ubuntu image the program pins. */
+export const MOCK_PUBLIC_IMAGE = {
+  id: "m-bp1mockubuntu2404",
+  name: "ubuntu_24_04_x64_20G_alibase_20251120.vhd",
+};
 
 /**
  * Stand-ins for the offline preview and the tests (Pulumi's mock engine): what Alibaba (and
@@ -46,6 +51,15 @@ export function alicloudCallResult(args: pulumi.runtime.MockCallArgs): Record<st
   switch (args.token) {
     case "alicloud:index/getAccount:getAccount":
       return { id: MOCK_ACCOUNT };
+    case "alicloud:ecs/getImages:getImages":
+      // Alibaba filters by owner and name pattern; the mock answers only the query the program makes.
+      return inputs.owners === "system" && new RegExp(String(inputs.nameRegex)).test(MOCK_PUBLIC_IMAGE.name)
+        ? {
+            ...inputs,
+            ids: [MOCK_PUBLIC_IMAGE.id],
+            images: [{ ...MOCK_PUBLIC_IMAGE, imageId: MOCK_PUBLIC_IMAGE.id }],
+          }
+        : { ...inputs, ids: [], images: [] };
     case "alicloud:cs/getRegistryEnterpriseInstances:getRegistryEnterpriseInstances":
       return {
         ids: inputs.ids,

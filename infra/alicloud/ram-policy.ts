@@ -1,6 +1,6 @@
 /**
- * The box's RAM role: trusted by ECS only, allowed to pull from the one ACR repository and read the
- * stack's own secret parameters. RAM policy language "Version 1" (Alibaba's RAM policy syntax).
+ * The box's RAM role: trusted by ECS only, allowed to read the image from the stack's own bucket (or
+ * pull from the one ACR repository) and read the stack's own secret parameters. RAM policy language "Version 1" (Alibaba's RAM policy syntax).
  */
 export interface RamStatement {
   Effect: "Allow";
@@ -25,6 +25,8 @@ export interface BoxGrants {
   accountId: string;
   /** The ACR Enterprise instance, namespace and repository the image lives in. */
   registry: { instanceId: string; namespace: string; repository: string } | undefined;
+  /** The stack's image bucket: the box reads its objects (the offline archive and its manifest). */
+  imageBucket: string | undefined;
   /** OOS secret parameter names (the token, the TLS key). */
   secretParameters: string[];
 }
@@ -36,6 +38,7 @@ export function secretParameterArn(region: string, accountId: string, name: stri
 
 /**
  * Least privilege, one statement per need:
+ * - OSS: read the objects of the stack's image bucket, nothing else (no list, no other bucket).
  * - ACR: a temporary login for the one instance, and pull from the one repository.
  * - OOS: the stack's secret parameters by name.
  * - KMS: OOS documents that GetSecretParameter also needs KMS GetSecretValue for the caller. How
@@ -46,6 +49,12 @@ export function secretParameterArn(region: string, accountId: string, name: stri
 export function boxRamPolicy(grants: BoxGrants): RamPolicyDocument {
   const { region, accountId } = grants;
   const statements: RamStatement[] = [];
+  if (grants.imageBucket)
+    statements.push({
+      Effect: "Allow",
+      Action: ["oss:GetObject"],
+      Resource: [`acs:oss:*:${accountId}:${grants.imageBucket}/*`],
+    });
   if (grants.registry) {
     const { instanceId, namespace, repository } = grants.registry;
     statements.push(

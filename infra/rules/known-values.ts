@@ -33,8 +33,9 @@ const CATALOG: Record<"aws" | "alicloud", readonly string[]> = {
 
 /**
  * Instance types outside the cloud's catalog are refused: the plan, the storage and the quota need
- * the type's facts, and a type that is not there is most often a typo. The nearest catalog entry
- * (at most 2 edits away) is named; otherwise the catalog's types are.
+ * the type's facts, and a type that is not there is most often a typo. The nearest catalog entry is
+ * named when it is one edit away (two for Alibaba's longer names: sizes such as 12xlarge and 48xlarge
+ * differ by two, and those are not typos); otherwise the catalog's types are.
  */
 export function unknownTypeProblems(
   cloud: "aws" | "alicloud",
@@ -44,7 +45,7 @@ export function unknownTypeProblems(
   const problems: string[] = [];
   for (const [key, type] of keyed) {
     if (known.includes(type)) continue;
-    const near = closestMatch(type, known, { maxDistance: 2 });
+    const near = closestMatch(type, known, { maxDistance: type.length > 16 ? 2 : 1 });
     problems.push(
       near
         ? `${key}: ${type} is not a known ${cloud} instance type; did you mean ${near}?`

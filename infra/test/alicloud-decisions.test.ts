@@ -117,16 +117,45 @@ describe("alicloud settings", () => {
   });
 
   it("lists every missing or AWS-only key at once, with what to do", () => {
-    const result = normalizeSettings({ cloud: "alicloud", instanceType: "g6.xlarge", subnetId: "subnet-1" });
+    const result = normalizeSettings({
+      cloud: "alicloud",
+      instanceType: "g6.xlarge",
+      subnetId: "subnet-1",
+      // The old example's placeholders: refused, naming the key (a public image and OSS need neither).
+      imageId: "m-replace-with-your-gpu-image",
+      acrInstanceId: "cri-replace-with-your-instance",
+    });
     expect(result.ok).toBe(false);
     const text = result.ok ? "" : result.errors.join("\n");
     expect(text).toMatch(/alicloud:region: required.*cn-hangzhou/);
     expect(text).toMatch(/g6\.xlarge is (not an Alibaba NVIDIA GPU type|a type of the other cloud)/);
     expect(text).toMatch(/zones: required on alicloud/);
-    expect(text).toMatch(/imageId: required/);
-    expect(text).toMatch(/acrInstanceId: set it/);
+    expect(text).toMatch(/imageId: "m-replace-with-your-gpu-image" is the example's placeholder/);
+    expect(text).toMatch(/acrInstanceId: "cri-replace-with-your-instance" is the example's placeholder/);
     expect(text).toMatch(/allowedCidrs: required on alicloud/);
     expect(text).toMatch(/subnetId: an AWS setting/);
+  });
+
+  it("needs no image and no registry: region, type, zones and CIDRs are enough", () => {
+    const { imageId, acrInstanceId, ...minimal } = valid;
+    expect([imageId, acrInstanceId]).toEqual(["m-1", "cri-1"]);
+    const result = normalizeSettings(minimal);
+    expect(result.ok ? [] : result.errors).toEqual([]);
+  });
+
+  it("refuses a mistyped instance type, naming the key and the type meant", () => {
+    const typo = normalizeSettings({ ...valid, fallbackInstanceTypes: ["ecs.gn7i-c8g1.2xlargee"] });
+    expect(typo.ok ? [] : typo.errors).toEqual([
+      "fallbackInstanceTypes[0]: ecs.gn7i-c8g1.2xlargee is not a known alicloud instance type; did you mean ecs.gn7i-c8g1.2xlarge?",
+    ]);
+    const aws = normalizeSettings({ region: "us-east-1", instanceType: "g6.xlargee" });
+    expect(aws.ok ? [] : aws.errors).toEqual([
+      "instanceType: g6.xlargee is not a known aws instance type; did you mean g6.xlarge?",
+    ]);
+    const far = normalizeSettings({ region: "us-east-1", instanceType: "g5.metal" });
+    expect(far.ok ? "" : far.errors.join("\n")).toMatch(
+      /^instanceType: g5\.metal is not in the aws catalog \(known: g4dn\.xlarge, .*\); add it to infra\/catalog\/instance-types\.ts/,
+    );
   });
 
   it("refuses a zone of another region and a non-GPU family", () => {

@@ -122,12 +122,19 @@ describe("the program under node --import tsx, alicloud", () => {
   it("stops with every alicloud problem listed before declaring anything", async () => {
     const failure = await run(
       process.execPath,
-      ["--import", "tsx", "infra/test/support/run-program.ts", JSON.stringify({ "i2v:cloud": "alicloud" })],
+      [
+        "--import",
+        "tsx",
+        "infra/test/support/run-program.ts",
+        JSON.stringify({ "i2v:cloud": "alicloud", "i2v:imageId": "m-replace-with-your-gpu-image" }),
+      ],
       { cwd: root, timeout: 60_000 },
     ).catch((e: { stderr: string }) => e.stderr);
     expect(failure).toMatch(/invalid stack config/);
     expect(failure).toMatch(/alicloud:region: required/);
-    expect(failure).toMatch(/imageId: required/);
+    expect(failure).toMatch(/zones: required on alicloud/);
+    // pulumi up refuses the example's placeholders as deploy-plan does, naming the key.
+    expect(failure).toMatch(/imageId: "m-replace-with-your-gpu-image" is the example's placeholder/);
   });
 });
 

@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { MOCK_PUBLIC_IMAGE } from "../alicloud/preview-mocks.ts";
 import { SECRET } from "../preview/listing.ts";
 
 const run = promisify(execFile);
@@ -24,13 +25,18 @@ describe("npm run deploy-plan -- --resources --json, alicloud stack", () => {
       "alicloud:vpc/switch:Switch",
       "alicloud:ecs/securityGroup:SecurityGroup",
       "alicloud:ecs/ecsDisk:EcsDisk",
-      "alicloud:cs/registryEnterpriseRepo:RegistryEnterpriseRepo",
+      "alicloud:oss/bucket:Bucket",
       "alicloud:ram/role:Role",
       "alicloud:oos/secretParameter:SecretParameter",
       "tls:index/locallySignedCert:LocallySignedCert",
     ])
       expect(types, type).toContain(type);
     expect(types.filter((t) => t.startsWith("aws:"))).toEqual([]);
+    // The example names no image and no registry: no ACR Enterprise resource, and the box runs the
+    // public image the program found (the mock's getImages answer), not a placeholder.
+    expect(types.filter((t) => /^alicloud:(cs|cr)\//.test(t))).toEqual([]);
+    const instance = preview.resources.find((r) => r.type === "alicloud:ecs/instance:Instance");
+    expect(instance?.inputs.imageId).toBe(MOCK_PUBLIC_IMAGE.id);
     const secrets = preview.resources.filter(
       (r) => r.type === "alicloud:oos/secretParameter:SecretParameter",
     );
@@ -38,10 +44,7 @@ describe("npm run deploy-plan -- --resources --json, alicloud stack", () => {
     expect(preview.outputs.apiToken).toBe(SECRET);
     expect(preview.outputs.endpointUrl).toMatch(/^https:\/\//);
     expect(preview.reads).toEqual(
-      expect.arrayContaining([
-        "alicloud:index/getAccount:getAccount",
-        "alicloud:cs/getRegistryEnterpriseInstances:getRegistryEnterpriseInstances",
-      ]),
+      expect.arrayContaining(["alicloud:index/getAccount:getAccount", "alicloud:ecs/getImages:getImages"]),
     );
   });
 });

@@ -2,10 +2,10 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, it } from "vitest";
-import { MOCK_ACCOUNT, MOCK_ACR_NAME, MOCK_EIP } from "../alicloud/preview-mocks.ts";
+import { MOCK_ACCOUNT, MOCK_ACR_NAME, MOCK_EIP, MOCK_PUBLIC_IMAGE } from "../alicloud/preview-mocks.ts";
 import { REQUIRED_TAG_KEYS } from "../decisions/tags.ts";
 import type { RawConfig } from "../settings.ts";
-import { alicloudTestSettings } from "./support/alicloud-settings.ts";
+import { alicloudTestSettings, CUSTOM_IMAGE_WITH_ACR } from "./support/alicloud-settings.ts";
 import {
   installMocks,
   MOCK_TOKEN,
@@ -69,6 +69,8 @@ const UNTAGGABLE: Record<"aws" | "alicloud", string[]> = {
     "alicloud:cs/registryEnterpriseNamespace:RegistryEnterpriseNamespace",
     "alicloud:cs/registryEnterpriseRepo:RegistryEnterpriseRepo",
     "alicloud:cr/vpcEndpointLinkedVpc:VpcEndpointLinkedVpc",
+    "alicloud:oss/bucketAcl:BucketAcl",
+    "alicloud:oss/bucketPublicAccessBlock:BucketPublicAccessBlock",
   ],
 };
 
@@ -78,7 +80,13 @@ const clouds: [string, () => Promise<CloudView>][] = [
     "aws",
     async () => awsView((await deployAws({ instanceType: "p3.2xlarge", tags: { team: "video" } })).resources),
   ],
+  // The minimal stack: public image with the driver installed at boot, image through the OSS bucket.
   ["alicloud", async () => alicloudView((await deployAlicloud({ tags: { team: "video" } })).resources)],
+  [
+    "alicloud (custom image, ACR)",
+    async () =>
+      alicloudView((await deployAlicloud({ ...CUSTOM_IMAGE_WITH_ACR, tags: { team: "video" } })).resources),
+  ],
 ];
 
 describe.each(clouds)("%s: cross-cloud rules", (cloud, view) => {
@@ -107,7 +115,9 @@ describe.each(clouds)("%s: cross-cloud rules", (cloud, view) => {
 
   it("tags every taggable resource with the stack's tags", async () => {
     const v = await view();
-    const taggable = v.cloudResources.filter((r) => !UNTAGGABLE[cloud as "aws"].includes(r.type));
+    const taggable = v.cloudResources.filter(
+      (r) => !UNTAGGABLE[cloud.startsWith("alicloud") ? "alicloud" : "aws"].includes(r.type),
+    );
     expect(taggable.length).toBeGreaterThan(6);
     for (const resource of taggable) {
       const tags = (resource.inputs.tags ?? {}) as Record<string, string>;
@@ -134,14 +144,16 @@ describe.each(clouds)("%s: cross-cloud rules", (cloud, view) => {
     for (const statement of v.policies.flatMap((p) => p.Statement)) {
       const actions = [statement.Action].flat();
       for (const action of actions) expect(action).not.toMatch(/(^\*$|:\*$)/);
-      if (actions.some((a) => /GetParameter|GetSecretParameter|PullRepository|BatchGetImage/.test(a)))
+      if (
+        actions.some((a) => /GetParameter|GetSecretParameter|PullRepository|BatchGetImage|GetObject/.test(a))
+      )
         expect([statement.Resource].flat()).not.toContain("*");
     }
   });
 
   it("exempts only resource types that really have no tags argument", () => {
     const require = createRequire(import.meta.url);
-    for (const type of UNTAGGABLE[cloud as "aws"]) {
+    for (const type of UNTAGGABLE[cloud.startsWith("alicloud") ? "alicloud" : "aws"]) {
       const [, provider, module, name] = /^([a-z]+):([a-z0-9]+)\/([a-zA-Z]+):/.exec(type) ?? [];
       const source = readFileSync(require.resolve(`@pulumi/${provider}/${module}/${name}.js`), "utf8");
       expect(source, type).not.toContain('resourceInputs["tags"]');
@@ -150,8 +162,8 @@ describe.each(clouds)("%s: cross-cloud rules", (cloud, view) => {
 });
 
 describe("alicloud: what the stack declares", () => {
-  it("plans a gn7i box, vSwitch, security group, encrypted ESSD, ACR repository, RAM role, secret parameters and certificate", async () => {
-    const { resources } = await deployAlicloud();
+  it("with a custom image and ACR: plans a gn7i box, vSwitch, security group, encrypted ESSD, ACR repository, RAM role, secret parameters and certificate", async () => {
+    const { resources } = await deployAlicloud(CUSTOM_IMAGE_WITH_ACR);
     const types = new Set(resources.map((r) => r.type));
     for (const type of [
       "alicloud:ecs/instance:Instance",
@@ -236,8 +248,8 @@ describe("alicloud: what the stack declares", () => {
     expect(spot.inputs.spotStrategy).toBe("SpotAsPriceGo");
   });
 
-  it("lets the role pull from exactly the stack's repository and read exactly its two secret parameters", async () => {
-    const { resources } = await deployAlicloud();
+  it("with ACR: lets the role pull from exactly the stack's repository and read exactly its two secret parameters", async () => {
+    const { resources } = await deployAlicloud(CUSTOM_IMAGE_WITH_ACR);
     const trust = JSON.parse(
       String(single(resources, "alicloud:ram/role:Role").inputs.assumeRolePolicyDocument),
     );
@@ -288,8 +300,8 @@ describe("alicloud: what the stack declares", () => {
     );
   });
 
-  it("pulls the image from ACR over the VPC endpoint, and pushes through the public one", async () => {
-    const { outputs, resources } = await deployAlicloud();
+  it("with ACR: pulls the image over the VPC endpoint, and pushes through the public one", async () => {
+    const { outputs, resources } = await deployAlicloud(CUSTOM_IMAGE_WITH_ACR);
     const vpcHost = `${MOCK_ACR_NAME}-registry-vpc.cn-hangzhou.cr.aliyuncs.com`;
     expect(await resolved(outputs.imageUri)).toBe(`${vpcHost}/i2v-ali${counter}-images/runtime:latest`);
     expect(await resolved(outputs.repositoryUrl)).toMatch(
@@ -314,6 +326,95 @@ describe("alicloud: what the stack declares", () => {
     const policy = String(single(resources, "alicloud:ram/policy:Policy").inputs.policyDocument);
     expect(policy).not.toContain("cr:");
     expect(policy).toContain("tls-key");
+  });
+
+  it("with nothing but region, types, zones and CIDRs: boots the public image the program found, pinned, and installs the GPU stack at boot", async () => {
+    const { outputs, resources } = await deployAlicloud();
+    expect(recorded.calls).toContain("alicloud:ecs/getImages:getImages");
+    const instance = single(resources, "alicloud:ecs/instance:Instance");
+    expect(instance.inputs.imageId).toBe(MOCK_PUBLIC_IMAGE.id);
+    expect(String(instance.inputs.imageId)).not.toMatch(/replace-with/);
+    expect(await resolved(outputs.gpuImage)).toContain(MOCK_PUBLIC_IMAGE.name);
+    const userData = alicloudView(resources).userData[0] as string;
+    expect(userData).toContain("HOST_SETUP='install'");
+    expect(userData).toContain("DRIVER_BRANCH='580-server'");
+    // With i2v:imageId the box checks instead of installing, and nothing is looked up.
+    recorded = await installMocks(`ali-custom-${counter}`);
+    const custom = await deployAlicloud(CUSTOM_IMAGE_WITH_ACR);
+    expect(single(custom.resources, "alicloud:ecs/instance:Instance").inputs.imageId).toBe(
+      "m-bp1pinnedgpuimage",
+    );
+    expect(alicloudView(custom.resources).userData[0]).toContain("HOST_SETUP='check'");
+    expect(recorded.calls).not.toContain("alicloud:ecs/getImages:getImages");
+  });
+
+  it("pins the looked-up image in state (ignoreChanges), so a newer public image does not replace the box", async () => {
+    const { AlicloudGpuBox } = await import("../alicloud/components/gpu-box.ts");
+    // Resource options never reach the mock engine; a transformation sees each child's options.
+    const seen: Record<string, string[] | undefined> = {};
+    const box = (pin: boolean) =>
+      new AlicloudGpuBox(
+        `pin-${pin}`,
+        {
+          instanceType: "ecs.gn7i-c8g1.2xlarge",
+          zone: "cn-hangzhou-i",
+          vswitchId: "vsw",
+          securityGroupIds: [],
+          imageId: "m-1",
+          pinLookedUpImage: pin,
+          userData: "",
+          roleName: "r",
+          tags: {},
+        },
+        {
+          transformations: [
+            (args) => {
+              if (args.type === "alicloud:ecs/instance:Instance") seen[args.name] = args.opts.ignoreChanges;
+              return undefined;
+            },
+          ],
+        },
+      );
+    box(true);
+    box(false);
+    await settle(recorded.resources);
+    expect(seen["pin-true-instance"]).toEqual(["imageId"]);
+    expect(seen["pin-false-instance"]).toBeUndefined();
+  });
+
+  it("without acrInstanceId: no ACR Enterprise resource; the image travels through a private, encrypted bucket only the role can read", async () => {
+    const { outputs, resources } = await deployAlicloud();
+    expect(resources.filter((r) => /alicloud:(cs|cr)\//.test(r.type))).toEqual([]);
+    expect(recorded.calls).not.toContain(
+      "alicloud:cs/getRegistryEnterpriseInstances:getRegistryEnterpriseInstances",
+    );
+    const bucket = single(resources, "alicloud:oss/bucket:Bucket");
+    const name = `i2v-ali${counter}-img-${MOCK_ACCOUNT}`;
+    expect(bucket.inputs).toMatchObject({
+      bucket: name,
+      serverSideEncryptionRule: { sseAlgorithm: "AES256" },
+    });
+    expect(single(resources, "alicloud:oss/bucketAcl:BucketAcl").inputs.acl).toBe("private");
+    expect(
+      single(resources, "alicloud:oss/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs
+        .blockPublicAccess,
+    ).toBe(true);
+    const policy = JSON.parse(String(single(resources, "alicloud:ram/policy:Policy").inputs.policyDocument));
+    const oss = policy.Statement.filter((s: { Action: string[] }) =>
+      s.Action.some((a) => a.startsWith("oss:")),
+    );
+    expect(oss).toEqual([
+      { Effect: "Allow", Action: ["oss:GetObject"], Resource: [`acs:oss:*:${MOCK_ACCOUNT}:${name}/*`] },
+    ]);
+    expect(JSON.stringify(policy)).not.toContain("cr:");
+    const userData = alicloudView(resources).userData[0] as string;
+    expect(userData).toContain(`ARCHIVE_BUCKET='${name}'`);
+    expect(userData).toContain("OSS_ENDPOINT='oss-cn-hangzhou-internal.aliyuncs.com'");
+    expect(userData).toContain("ARCHIVE_OBJECT='images/runtime-latest.tar.gz'");
+    expect(await resolved(outputs.imageUri)).toBe("i2v-local/runtime:latest");
+    expect(await resolved(outputs.pushCommand)).toMatch(
+      new RegExp(`^npm run push-image -- --archive \\S+ --to oss://${name}/images/runtime-latest\\.tar\\.gz`),
+    );
   });
 
   it("refuses a non-GPU type in the component itself", async () => {

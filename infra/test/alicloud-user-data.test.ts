@@ -14,7 +14,8 @@ import { weightsSources } from "../alicloud/weights-sources.ts";
 const base: AlicloudBootSpec = {
   region: "cn-hangzhou",
   imageUri: "i2vreg-registry-vpc.cn-hangzhou.cr.aliyuncs.com/i2v-dev-images/runtime:latest",
-  registry: { instanceId: "cri-abc", host: "i2vreg-registry-vpc.cn-hangzhou.cr.aliyuncs.com" },
+  image: { from: "acr", instanceId: "cri-abc", host: "i2vreg-registry-vpc.cn-hangzhou.cr.aliyuncs.com" },
+  hostSetup: "check",
   roleName: "i2v-dev-box",
   tokenParameterName: "i2v-dev-api-token",
   tlsKeyParameterName: "i2v-dev-tls-key",
@@ -29,9 +30,25 @@ const base: AlicloudBootSpec = {
   readyTimeoutSeconds: 1200,
 };
 
+/** The minimal stack's boot: public image (GPU stack installed at boot), image from the OSS archive. */
+const publicImageOss: AlicloudBootSpec = {
+  ...base,
+  imageUri: "i2v-local/runtime:latest",
+  image: {
+    from: "oss",
+    bucket: "i2v-dev-img-1234567890123456",
+    endpoint: "oss-cn-hangzhou-internal.aliyuncs.com",
+    object: "images/runtime-latest.tar.gz",
+  },
+  hostSetup: "install",
+};
+
 /** The variants an alicloud stack can produce; each must pass both real tools. */
 const variants: Record<string, AlicloudBootSpec> = {
-  "ACR image, baked weights, token and TLS": base,
+  "custom image, ACR image, baked weights, token and TLS": base,
+  "public image with driver install, OSS archive": publicImageOss,
+  "public image with driver install, ACR": { ...base, hostSetup: "install" },
+  "custom image, OSS archive": { ...publicImageOss, hostSetup: "check" },
   "fetched weights: ModelScope then hf-mirror": {
     ...base,
     weightsSources: weightsSources("ali-vilab/i2vgen-xl@main", undefined),
@@ -39,7 +56,7 @@ const variants: Record<string, AlicloudBootSpec> = {
   "image outside ACR, no token, no apt mirror": {
     ...base,
     imageUri: "registry.example.cn/i2v:1.0",
-    registry: undefined,
+    image: { from: "registry" },
     tokenParameterName: undefined,
     aptMirror: undefined,
   },
@@ -77,10 +94,13 @@ describe("alicloud user data", () => {
       "/usr/local/sbin/i2v-boot",
       "/etc/systemd/system/i2v-prepare.service",
       "/etc/systemd/system/i2v-runtime.service",
-      "/etc/i2v/tls/server.crt",
-      "/etc/i2v/tls/ca.crt",
+      // The same names as on AWS (cert.pem, ca.pem; key.pem comes from OOS at start).
+      "/etc/i2v/tls/cert.pem",
+      "/etc/i2v/tls/ca.pem",
     ]);
     expect(doc.apt.primary[0].uri).toBe("http://mirrors.cloud.aliyuncs.com/ubuntu");
+    // The host setup runs before the units, which need Docker.
+    expect(doc.runcmd[0]).toEqual(["/usr/local/sbin/i2v-boot", "host-setup"]);
     expect(doc.runcmd.at(-1)).toEqual(["/usr/local/sbin/i2v-boot", "wait-ready"]);
   });
 
@@ -99,6 +119,29 @@ describe("alicloud user data", () => {
       variants["image outside ACR, no token, no apt mirror"] as AlicloudBootSpec,
     );
     expect(other).toContain("ACR_INSTANCE_ID=''");
+  });
+
+  it("on a public image: installs the driver branch of the image's minimum, Docker and the toolkit as named steps, each with what to do", () => {
+    const script = renderAlicloudBootScript(publicImageOss);
+    expect(script).toContain("HOST_SETUP='install'");
+    expect(script).toContain("DRIVER_BRANCH='580-server'");
+    expect(script).toContain("MIN_DRIVER='580'");
+    for (const name of [
+      "1/5 NVIDIA driver",
+      "2/5 Docker",
+      "3/5 NVIDIA Container Toolkit",
+      "4/5 aliyun CLI",
+      "5/5 nvidia-smi",
+    ])
+      expect(script).toContain(`step "${name}`);
+    expect(script).toContain("apt_install docker.io");
+    expect(renderAlicloudBootScript(base)).toContain("HOST_SETUP='check'");
+  });
+
+  it("fits ECS's 16 KB user-data limit once packed, in the largest variant", async () => {
+    const { packAlicloudUserData } = await import("../alicloud/user-data/cloud-config.ts");
+    const packed = packAlicloudUserData(renderAlicloudUserData(publicImageOss));
+    expect(Buffer.from(packed, "base64").length).toBeLessThan(16 * 1024);
   });
 
   it("tries ModelScope (unverified id) and then hf-mirror, in that order", () => {

@@ -2,6 +2,7 @@ import * as alicloud from "@pulumi/alicloud";
 import * as pulumi from "@pulumi/pulumi";
 import type { Tags } from "../../decisions/tags.ts";
 import { isAlicloudGpuType } from "../catalog.ts";
+import { packAlicloudUserData } from "../user-data/cloud-config.ts";
 
 /** Arguments for {@link AlicloudGpuBox}. */
 export interface AlicloudGpuBoxArgs {
@@ -11,8 +12,13 @@ export interface AlicloudGpuBoxArgs {
   zone: string;
   vswitchId: pulumi.Input<string>;
   securityGroupIds: pulumi.Input<string>[];
-  /** A pinned image id: changing it replaces the system disk, so it never floats. */
-  imageId: string;
+  /** The image id: `i2v:imageId`, or the public image the program looked up. */
+  imageId: pulumi.Input<string>;
+  /**
+   * The image was looked up (not named in config): keep the one the box was created from, so a newer
+   * public image never replaces the box; `pulumi up --replace` on the instance moves on.
+   */
+  pinLookedUpImage?: boolean;
   /** The rendered cloud-init document. */
   userData: pulumi.Input<string>;
   /** The RAM role attached to the instance. */
@@ -32,6 +38,8 @@ export interface AlicloudGpuBoxArgs {
 export class AlicloudGpuBox extends pulumi.ComponentResource {
   public readonly instanceId: pulumi.Output<string>;
   public readonly availabilityZone: pulumi.Output<string>;
+  /** The image the box runs (in state: the pinned one). */
+  public readonly imageId: pulumi.Output<string>;
 
   constructor(name: string, args: AlicloudGpuBoxArgs, opts?: pulumi.ComponentResourceOptions) {
     if (!isAlicloudGpuType(args.instanceType)) {
@@ -59,13 +67,18 @@ export class AlicloudGpuBox extends pulumi.ComponentResource {
         systemDiskPerformanceLevel: "PL1",
         systemDiskSize: args.systemDiskGiB ?? 150,
         systemDiskEncrypted: true,
-        userData: pulumi.output(args.userData).apply((text) => Buffer.from(text, "utf8").toString("base64")),
+        userData: pulumi.output(args.userData).apply(packAlicloudUserData),
         tags: args.tags,
         volumeTags: args.tags,
       },
       // cloud-init runs once per instance: a changed boot document only takes effect on a new one.
       // Delete first: the weights disk and the EIP can be bound to one instance at a time.
-      { parent: this, replaceOnChanges: ["userData"], deleteBeforeReplace: true },
+      {
+        parent: this,
+        replaceOnChanges: ["userData"],
+        deleteBeforeReplace: true,
+        ...(args.pinLookedUpImage ? { ignoreChanges: ["imageId"] } : {}),
+      },
     );
     new alicloud.ecs.RamRoleAttachment(
       `${name}-role`,
@@ -74,6 +87,7 @@ export class AlicloudGpuBox extends pulumi.ComponentResource {
     );
     this.instanceId = instance.id;
     this.availabilityZone = instance.availabilityZone;
+    this.imageId = instance.imageId;
     this.registerOutputs({ instanceId: this.instanceId, availabilityZone: this.availabilityZone });
   }
 }

@@ -1,37 +1,14 @@
-# --- body: infra/alicloud/user-data/i2v-boot-alicloud.sh (settings above are rendered by boot-script.ts) ---
-# The Alibaba Cloud twin of infra/user-data/i2v-boot.sh, with the same subcommands (so the same
-# systemd units run it):
-#   prepare     weights disk, container image from ACR over the VPC endpoint, weights (every boot)
-#   token       API token (and TLS key) from OOS secret parameters into root-only files (every start)
+
+# --- Alibaba Cloud body: infra/alicloud/user-data/i2v-boot-alicloud.sh (shared functions above) ---
+# Subcommands, run by cloud-init and the same systemd units as on AWS:
+#   host-setup  first boot: the NVIDIA driver, Docker, the NVIDIA Container Toolkit and the aliyun CLI
+#               on a public image (HOST_SETUP=install), or a check that a custom image has them
+#   prepare     weights disk, the image (OSS archive, ACR or a registry), driver check, weights
+#   token       API token from an OOS secret parameter into the runtime's env file (every start)
+#   tls         the TLS key from an OOS secret parameter (cert and CA come with the boot document)
 #   run         the runtime container in the foreground
 #   wait-ready  poll /readyz until ready, or fail after the deadline
 # Alibaba APIs are called with the aliyun CLI as the instance's RAM role (EcsRamRole mode).
-# Never enable `set -x` here: the token and the TLS key pass through this script.
-set -euo pipefail
-
-log() {
-  local uptime
-  uptime="$(cut -d' ' -f1 /proc/uptime)"
-  printf '%s i2v: [%ss since boot] %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$uptime" "$*" | tee -a "$LOG" >&2
-}
-
-die() {
-  log "FAILED: $*"
-  exit 1
-}
-
-# retry N CMD...: run CMD up to N times with growing pauses (registry and API hiccups at boot).
-retry() {
-  local attempts="$1" n=1
-  shift
-  until "$@"; do
-    if [ "$n" -ge "$attempts" ]; then
-      return 1
-    fi
-    sleep $((n * 5))
-    n=$((n + 1))
-  done
-}
 
 # json_get PATH: one field of the JSON document on stdin (PATH like Parameter.Value).
 json_get() {
@@ -42,16 +19,81 @@ for key in sys.argv[1].split("."):
 print(value)' "$1"
 }
 
-check_tools() {
-  local tool
-  for tool in nvidia-smi docker aliyun python3 curl; do
-    command -v "$tool" >/dev/null 2>&1 ||
-      die "$tool is missing: i2v:imageId must carry the NVIDIA driver, Docker, the NVIDIA Container Toolkit and the aliyun CLI (docs/infra.md#alibaba-cloud)"
-  done
-  local gpu
-  gpu="$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null)" ||
-    die "nvidia-smi found no GPU; is this a gn6i/gn7i/gn7e type with a driver in the image?"
-  log "gpu: $gpu"
+# apt_install PACKAGE...: from the in-region mirror the boot document's apt section configured.
+apt_install() {
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >&2
+}
+
+# step NAME FIX CMD...: one named host-setup step; its failure says what to do.
+step() {
+  local name="$1" fix="$2" start=$SECONDS
+  shift 2
+  log "host: $name: start"
+  "$@" || die "host: $name failed; $fix"
+  log "host: $name: done in $((SECONDS - start))s"
+}
+
+install_driver() {
+  if nvidia-smi >/dev/null 2>&1; then
+    return 0
+  fi
+  retry 3 apt-get update -q >&2
+  # Ubuntu's prebuilt, signed modules for the running kernel; DKMS only when there are none.
+  apt_install "nvidia-headless-no-dkms-$DRIVER_BRANCH" "nvidia-utils-$DRIVER_BRANCH" \
+    "linux-modules-nvidia-$DRIVER_BRANCH-$(uname -r)" ||
+    apt_install "nvidia-headless-$DRIVER_BRANCH" "nvidia-utils-$DRIVER_BRANCH" "linux-headers-$(uname -r)"
+  modprobe nvidia
+}
+
+install_docker() {
+  if command -v docker >/dev/null 2>&1; then
+    return 0
+  fi
+  apt_install docker.io
+  systemctl enable --now docker.service
+}
+
+install_toolkit() {
+  if ! command -v nvidia-ctk >/dev/null 2>&1; then
+    if ! apt_install nvidia-container-toolkit; then
+      curl -fsS --max-time 30 "$TOOLKIT_MIRROR/gpgkey" | gpg --batch --yes --dearmor -o /usr/share/keyrings/nvidia-container-toolkit.gpg
+      echo "deb [signed-by=/usr/share/keyrings/nvidia-container-toolkit.gpg] $TOOLKIT_MIRROR/stable/deb/amd64 /" >/etc/apt/sources.list.d/nvidia-container-toolkit.list
+      apt-get update -q >&2
+      apt_install nvidia-container-toolkit
+    fi
+  fi
+  nvidia-ctk runtime configure --runtime=docker >&2
+  systemctl restart docker.service
+}
+
+install_aliyun_cli() {
+  if command -v aliyun >/dev/null 2>&1; then
+    return 0
+  fi
+  curl -fsSL --max-time 300 "$ALIYUN_CLI_URL" | tar -xz -C /usr/local/bin aliyun
+}
+
+host_setup() {
+  if [ "$HOST_SETUP" = check ]; then
+    local tool
+    for tool in nvidia-smi docker nvidia-ctk aliyun python3 curl; do
+      command -v "$tool" >/dev/null 2>&1 ||
+        die "host: $tool is missing from i2v:imageId; a custom image must carry the NVIDIA driver, Docker, the NVIDIA Container Toolkit and the aliyun CLI, or drop i2v:imageId to use the public image (docs/infra.md#alibaba-cloud)"
+    done
+    log "host: custom image has the driver, Docker, the toolkit and the aliyun CLI"
+    return 0
+  fi
+  step "1/5 NVIDIA driver $DRIVER_BRANCH" \
+    "check that the apt mirror serves Ubuntu's restricted component and nvidia-*-$DRIVER_BRANCH (apt-cache policy nvidia-utils-$DRIVER_BRANCH), or set i2v:imageId to a custom image with driver >= $MIN_DRIVER" \
+    install_driver
+  step "2/5 Docker" "check apt on the box (apt-get install docker.io), or use a custom image" install_docker
+  step "3/5 NVIDIA Container Toolkit" \
+    "neither Ubuntu's nvidia-container-toolkit nor the one from $TOOLKIT_MIRROR installed; install it by hand (NVIDIA's install guide) or use a custom image" \
+    install_toolkit
+  step "4/5 aliyun CLI" "the box could not download $ALIYUN_CLI_URL; check its outbound access (EIP) or use a custom image" \
+    install_aliyun_cli
+  step "5/5 nvidia-smi" "the driver is installed but no GPU answers; reboot the instance, or check the type is a GPU type" \
+    nvidia-smi -L
 }
 
 # The role is attached just after the instance starts; wait until hardened-mode metadata serves it.
@@ -100,58 +142,84 @@ prepare_storage() {
   log "storage: ESSD $device on $MOUNT ($(df -h --output=size "$MOUNT" | tail -n 1 | tr -d ' '))"
 }
 
-acr_login() {
+# registry_login (called by pull_image): a temporary ACR token; other registries need none.
+registry_login() {
   local answer user
+  if [ -z "$ACR_INSTANCE_ID" ]; then
+    return 0
+  fi
   answer="$(ali cr GetAuthorizationToken --InstanceId "$ACR_INSTANCE_ID")" || return 1
   user="$(json_get TempUsername <<<"$answer")" || return 1
   json_get AuthorizationToken <<<"$answer" | docker login --username "$user" --password-stdin "$REGISTRY" >/dev/null
 }
 
-load_image() {
-  if [ -n "$ACR_INSTANCE_ID" ]; then
-    retry 8 acr_login || die "ACR login to $REGISTRY failed (is the VPC linked to the instance's VPC endpoint?)"
-  fi
-  log "image: pulling $IMAGE"
-  local start=$SECONDS deadline=$((SECONDS + READY_TIMEOUT_S))
-  # On a first deploy the repository is created with the box: the image may not be pushed yet.
-  until docker pull --quiet "$IMAGE" >/dev/null; do
-    if docker image inspect "$IMAGE" >/dev/null 2>&1; then
-      log "image: pull failed; using the copy already on this box"
-      return 0
-    fi
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      die "docker pull $IMAGE kept failing for ${READY_TIMEOUT_S}s; is it pushed?"
-    fi
-    log "image: $IMAGE not pullable yet (not pushed?); retrying in 15s"
-    sleep 15
-    if [ -n "$ACR_INSTANCE_ID" ]; then
-      retry 3 acr_login || true
-    fi
-  done
-  log "image: pulled in $((SECONDS - start))s ($(docker image inspect --format '{{.Size}}' "$IMAGE") bytes)"
+# oss_get OBJECT FILE: one object of the stack's bucket over the internal endpoint, as the role.
+oss_get() {
+  ali oss cp "oss://$ARCHIVE_BUCKET/$1" "$2" --force --endpoint "$OSS_ENDPOINT" >&2
 }
 
-# Each source is "MIRROR REF"; the first that works wins, and every failure is logged by name.
-fetch_weights() {
-  mkdir -p "$MOUNT/hf"
-  if [ "${#WEIGHTS_SOURCES[@]}" -eq 0 ]; then
-    log "weights: baked into the image"
+# manifest_get FILE FIELD...: fields of an i2v-offline/1 manifest, one per line (FIELD like archive.sha256).
+manifest_get() {
+  python3 -c 'import json, sys
+m = json.load(open(sys.argv[1]))
+if m.get("format") != "i2v-offline/1":
+    sys.exit("not an i2v-offline/1 manifest")
+for path in sys.argv[2:]:
+    value = m
+    for key in path.split("."):
+        value = value[key]
+    print(" ".join(value) if isinstance(value, list) else value)' "$@"
+}
+
+# The verified offline archive from the stack's bucket, as `npm run load-image` loads it: size and
+# sha256 against the manifest before anything reaches Docker, then the image id after the load.
+load_archive() {
+  local dir="$MOUNT/image-archive" file manifest id sha bytes kind tags tag start=$SECONDS
+  local deadline=$((SECONDS + READY_TIMEOUT_S))
+  mkdir -p "$dir"
+  file="$dir/$(basename "$ARCHIVE_OBJECT")"
+  manifest="$file.manifest.json"
+  # The manifest is uploaded last, so it appears only once the archive is complete.
+  until oss_get "$ARCHIVE_OBJECT.manifest.json" "$manifest"; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      die "image: no oss://$ARCHIVE_BUCKET/$ARCHIVE_OBJECT.manifest.json after ${READY_TIMEOUT_S}s; run the stack's pushCommand (pulumi stack output pushCommand)"
+    fi
+    log "image: archive not pushed yet (oss://$ARCHIVE_BUCKET/$ARCHIVE_OBJECT); retrying in 15s"
+    sleep 15
+  done
+  id="$(manifest_get "$manifest" imageId)" || die "image: $manifest is not an i2v offline manifest; push again"
+  if docker image inspect "$id" >/dev/null 2>&1; then
+    docker tag "$id" "$IMAGE"
+    log "image: $id already loaded"
     return 0
   fi
-  local source mirror ref start
-  for source in "${WEIGHTS_SOURCES[@]}"; do
-    mirror="${source%% *}"
-    ref="${source#* }"
-    log "weights: fetching $ref from $mirror into $MOUNT/hf"
-    start=$SECONDS
-    if docker run --rm --volume "$MOUNT/hf:$CONTAINER_CACHE" --env "HF_HOME=$CONTAINER_CACHE" "$IMAGE" \
-      node /app/runtime/dist/weights/main.js "$ref" --mirror "$mirror" >&2; then
-      log "weights: ready from $mirror in $((SECONDS - start))s"
-      return 0
-    fi
-    log "weights: $ref from $mirror failed; trying the next source"
+  { read -r sha; read -r bytes; read -r kind; read -r tags; } < <(manifest_get "$manifest" archive.sha256 archive.bytes compression tags)
+  log "image: downloading oss://$ARCHIVE_BUCKET/$ARCHIVE_OBJECT ($bytes bytes)"
+  retry 3 oss_get "$ARCHIVE_OBJECT" "$file" || die "image: could not download oss://$ARCHIVE_BUCKET/$ARCHIVE_OBJECT; does the role's policy name this bucket?"
+  if [ "$(stat -c %s "$file")" != "$bytes" ] || [ "$(sha256sum "$file" | cut -d' ' -f1)" != "$sha" ]; then
+    rm -f "$file"
+    die "image: the archive does not match its manifest (size or sha256): refusing to load; push it again"
+  fi
+  if [ "$kind" = zstd ]; then
+    zstd -q -d -c "$file" | docker load >&2
+  else
+    gzip -d -c "$file" | docker load >&2
+  fi
+  docker image inspect "$id" >/dev/null 2>&1 || die "image: loading the archive did not produce $id"
+  for tag in $tags; do
+    docker tag "$id" "$tag"
   done
-  die "weights: every source failed (${WEIGHTS_SOURCES[*]})"
+  docker tag "$id" "$IMAGE"
+  rm -f "$file"
+  log "image: verified and loaded $id in $((SECONDS - start))s"
+}
+
+load_image() {
+  if [ -n "$ARCHIVE_BUCKET" ]; then
+    load_archive
+  else
+    pull_image
+  fi
 }
 
 # read_secret NAME: the value of an OOS secret parameter.
@@ -162,8 +230,8 @@ read_secret() {
   json_get Parameter.Value <<<"$answer"
 }
 
-write_secrets() {
-  local dir tmp token uid
+write_token() {
+  local dir tmp token
   dir="$(dirname "$ENV_FILE")"
   umask 077
   install -d -m 0700 "$dir"
@@ -174,73 +242,43 @@ write_secrets() {
   fi
   chmod 0600 "$tmp"
   mv -f "$tmp" "$ENV_FILE"
-  if [ -n "$TLS_KEY_PARAMETER" ]; then
-    tmp="$(mktemp "$TLS_DIR/.server.key.XXXXXX")"
-    read_secret "$TLS_KEY_PARAMETER" >"$tmp" || die "could not read $TLS_KEY_PARAMETER from OOS"
-    # The runtime runs as the image's numeric USER; only that user may read the key.
-    uid="$(docker image inspect --format '{{.Config.User}}' "$IMAGE" 2>/dev/null | cut -d: -f1)"
-    if [[ "$uid" =~ ^[0-9]+$ ]]; then
-      chown "$uid" "$tmp"
-    fi
-    chmod 0400 "$tmp"
-    mv -f "$tmp" "$TLS_DIR/server.key"
-  fi
 }
 
-run_container() {
-  local -a args=(--rm --name "$CONTAINER" --gpus all --publish "$PORT:$PORT" --env-file "$ENV_FILE"
-    --env "HF_HOME=$CONTAINER_CACHE" --volume "$MOUNT/hf:$CONTAINER_CACHE:ro")
-  local pair
-  if [ -n "$TLS_KEY_PARAMETER" ]; then
-    args+=(--volume "$TLS_DIR:/etc/i2v/tls:ro" --env I2V_TLS_CERT=/etc/i2v/tls/server.crt
-      --env I2V_TLS_KEY=/etc/i2v/tls/server.key)
+# The key goes from OOS straight into a 0400 file the runtime's user owns; never echoed or logged.
+write_tls() {
+  local key
+  if [ -z "$TLS_KEY_PARAMETER" ]; then
+    return 0
   fi
-  for pair in "${RUNTIME_ENV[@]}"; do
-    args+=(--env "$pair")
-  done
-  exec docker run "${args[@]}" "$IMAGE"
-}
-
-wait_ready() {
-  local deadline=$((SECONDS + READY_TIMEOUT_S)) token="" scheme=http
-  local -a tls=()
-  if [ -r "$ENV_FILE" ]; then
-    token="$(sed -n 's/^I2V_TOKEN=//p' "$ENV_FILE")"
-  fi
-  if [ -n "$TLS_KEY_PARAMETER" ]; then
-    # The certificate names 127.0.0.1 too, so the check verifies it against the stack's CA.
-    scheme=https
-    tls=(--cacert "$TLS_DIR/ca.crt")
-  fi
-  until curl -fsS --max-time 5 "${tls[@]}" --header @<(printf 'Authorization: Bearer %s\n' "$token") \
-    "$scheme://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; do
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      log "NOT READY after ${READY_TIMEOUT_S}s; see journalctl -u i2v-prepare -u i2v-runtime"
-      return 1
-    fi
-    sleep 5
-  done
-  log "READY: $scheme://127.0.0.1:$PORT/readyz answers"
+  key="$(read_secret "$TLS_KEY_PARAMETER")" || die "tls: could not read $TLS_KEY_PARAMETER from OOS"
+  printf '%s\n' "$key" | install_private "$TLS_DIR/key.pem"
+  log "tls: key from OOS in $TLS_DIR"
 }
 
 case "${1:-}" in
+  host-setup) host_setup ;;
   prepare)
     log "prepare: start"
-    check_tools
+    check_gpu
     wait_for_role
     prepare_storage
     load_image
+    check_driver
     fetch_weights
     log "prepare: done"
     ;;
   token)
     wait_for_role
-    write_secrets
+    write_token
+    ;;
+  tls)
+    wait_for_role
+    write_tls
     ;;
   run) run_container ;;
   wait-ready) wait_ready ;;
   *)
-    echo "usage: $0 prepare|token|run|wait-ready" >&2
+    echo "usage: $0 host-setup|prepare|token|tls|run|wait-ready" >&2
     exit 2
     ;;
 esac

@@ -77,7 +77,10 @@ export function alicloudView(resources: RecordedResource[]): CloudView {
       disk: disks[0]?.inputs.zoneId,
     },
     cloudResources: resources.filter((r) => r.type.startsWith("alicloud:")),
-    userData: instances.map((i) => Buffer.from(String(i.inputs.userData), "base64").toString("utf8")),
+    // Gzipped, then base64 (infra/alicloud/user-data/cloud-config.ts packAlicloudUserData).
+    userData: instances.map((i) =>
+      gunzipSync(Buffer.from(String(i.inputs.userData), "base64")).toString("utf8"),
+    ),
     policies: ofType(resources, "alicloud:ram/policy:Policy").map((p) =>
       JSON.parse(String(p.inputs.policyDocument)),
     ),
