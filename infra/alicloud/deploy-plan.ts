@@ -1,9 +1,12 @@
 import { formatPlacement } from "../decisions/capacity.ts";
+import { driverRequirement } from "../decisions/gpu-driver.ts";
 import type { PlanAssumptions } from "../estimate/deploy-plan.ts";
 import { estimateFirstVideo, type StageEstimate, totalRange } from "../estimate/first-video.ts";
 import type { StackSettings } from "../settings.ts";
+import { imageTransport } from "./boot-spec.ts";
 import { alicloudFamily, alicloudTypeSpec } from "./catalog.ts";
 import type { EssdPlan } from "./essd.ts";
+import { DRIVER_BRANCH, hostSetupStage } from "./host-setup.ts";
 import { bakeAdvice, bootMirror } from "./mirror-choice.ts";
 import { alicloudCandidates, alicloudDiskPlan, alicloudPlacement } from "./placement.ts";
 import type { AlicloudPriceTable } from "./prices.ts";
@@ -37,6 +40,10 @@ export interface AlicloudDeployPlan {
   /** What new accounts hit before the first box starts, in the order they hit. */
   accountChecks: string[];
   mirrors: { boot: string; bake: string; weights: WeightsSource[] };
+  /** The GPU box's image and what its first boot installs. */
+  host: { image: string; driver: string };
+  /** How the runtime image reaches the box. */
+  imageTransport: string;
   firstVideo: { instanceType: string; stages: StageEstimate[]; lowSeconds: number; highSeconds: number };
 }
 
@@ -71,7 +78,8 @@ export function buildAlicloudPlan(
   });
   const current = alicloudPlacement(settings);
   const sources = weightsSources(settings.weights, settings.mirror);
-  const stages = estimateFirstVideo({
+  const transport = imageTransport(settings);
+  const bootStages = estimateFirstVideo({
     ...assumptions,
     weights: settings.weights === "baked" ? "baked" : "fetch",
     snapshotInitRateMiBps: 0,
@@ -84,11 +92,21 @@ export function buildAlicloudPlan(
         basis: "ECS pay-as-you-go launch plus cloud-init (guess; not measured on Alibaba)",
       };
     if (stage.stage.startsWith("image pull"))
-      return { ...stage, basis: "ACR Enterprise over the VPC endpoint at 60-150 MB/s (assumed like ECR)" };
+      return {
+        ...stage,
+        basis:
+          transport === "oss"
+            ? "offline archive from the stack's OSS bucket over the internal endpoint, verified and docker-loaded (assumed 60-150 MB/s)"
+            : "ACR Enterprise over the VPC endpoint at 60-150 MB/s (assumed like ECR)",
+      };
     if (stage.stage.startsWith("weights download"))
       return { ...stage, basis: "50-300 MB/s from ModelScope or hf-mirror (guess; depends on the endpoint)" };
     return stage;
   });
+  // A public image installs the GPU stack at first boot, right after launch.
+  const stages = settings.imageId
+    ? bootStages
+    : [bootStages[0] as StageEstimate, hostSetupStage(), ...bootStages.slice(1)];
   const total = totalRange(stages);
   return {
     cloud: "alicloud",
@@ -110,6 +128,18 @@ export function buildAlicloudPlan(
       bake: bakeAdvice(),
       weights: sources,
     },
+    host: {
+      image: settings.imageId
+        ? `i2v:imageId ${settings.imageId} (custom: must carry the driver, Docker, the toolkit, the aliyun CLI)`
+        : "public Ubuntu 24.04 LTS x86_64 system image, looked up in the region at the first pulumi up and pinned",
+      driver: `${driverRequirement()}: ${settings.imageId ? "the custom image's driver, checked at boot" : `Ubuntu's nvidia-*-${DRIVER_BRANCH} installed at first boot, checked before the container starts`}`,
+    },
+    imageTransport:
+      transport === "oss"
+        ? "offline archive (bake-image --offline) in a private OSS bucket the stack creates; push with the pushCommand output; no paid registry"
+        : transport === "acr"
+          ? `ACR Enterprise instance ${settings.acrInstanceId} (i2v:acrInstanceId)`
+          : `pulled from ${settings.imageUri} (i2v:imageUri)`,
     firstVideo: { instanceType: current.instanceType, stages, ...total },
   };
 }
@@ -120,7 +150,7 @@ function accountChecks(settings: StackSettings): string[] {
     "real-name verification of the account (RealNameAuthenticationError otherwise; mainland regions)",
     "a positive balance for pay-as-you-go, commonly at least CNY 100 (InvalidAccountStatus.NotEnoughBalance)",
     `GPU vCPU quota per family in ${settings.region}: new accounts often have little or none (QuotaExceed.ElasticQuota); raise it in Quota Center`,
-    `an ACR Enterprise Edition instance in ${settings.region} (i2v:acrInstanceId)${settings.imageUri ? ": not needed, imageUri is set" : ""}`,
+    `no registry to buy: the image goes through an OSS bucket the stack creates (an ACR Enterprise instance only with i2v:acrInstanceId${settings.acrInstanceId ? `, set: ${settings.acrInstanceId}` : ""})`,
     "elastic IPs per region (default quota ~20)",
   ];
   if (settings.market === "spot")
@@ -151,8 +181,12 @@ export function formatAlicloudPlan(plan: AlicloudDeployPlan): string {
     "Before the first box (what new accounts hit):",
     ...plan.accountChecks.map((c) => `  - ${c}`),
     "",
+    `GPU box image: ${plan.host.image}`,
+    `GPU driver: ${plan.host.driver}`,
+    `Runtime image: ${plan.imageTransport}`,
+    "",
     "Mirrors:",
-    `  boot: apt on ${plan.mirrors.boot}; the image from ACR over the VPC endpoint`,
+    `  boot: apt on ${plan.mirrors.boot}`,
     `  bake: ${plan.mirrors.bake}`,
     ...(plan.mirrors.weights.length === 0
       ? ["  weights: baked into the image"]

@@ -1,5 +1,6 @@
 import { instanceTypeSpec } from "../catalog/instance-types.ts";
 import { formatPlacement } from "../decisions/capacity.ts";
+import { driverRequirement } from "../decisions/gpu-driver.ts";
 import { quotaName } from "../decisions/quota.ts";
 import { ALARM_PERIOD_SECONDS } from "../decisions/scaling.ts";
 import type { StoragePlan } from "../decisions/storage.ts";
@@ -28,6 +29,8 @@ export interface DeployPlan {
   candidates: CandidateRow[];
   prices: { asOf: string; source: string; region: string; verifiedHere: boolean };
   firstVideo: { instanceType: string; stages: StageEstimate[]; lowSeconds: number; highSeconds: number };
+  /** The host driver the GPU image needs, and what gives it (the AMI). */
+  driver: string;
   /** With `i2v:workers`: backlog to first job on a new worker, by start path. */
   scaleOut?: {
     min: number;
@@ -98,6 +101,7 @@ export function buildDeployPlan(
       verifiedHere: prices.verifiedHere,
     },
     firstVideo: { instanceType: current.instanceType, stages, ...totalRange(stages) },
+    driver: `${driverRequirement()}: ${settings.amiId ? `i2v:amiId ${settings.amiId} must carry it (the boot checks and stops if not)` : "the DLAMI's current release carries a newer one; the boot checks it before the container starts"}`,
     ...(settings.workers
       ? {
           scaleOut: {
@@ -151,6 +155,7 @@ export function formatDeployPlan(plan: DeployPlan): string {
     `  Not checked against AWS from this machine${plan.prices.verifiedHere ? "" : " (no AWS access)"}; other regions differ. Storage is included.`,
   );
   lines.push("");
+  lines.push(`GPU driver: ${plan.driver}`, "");
   lines.push(
     `Expected time to first video on ${plan.firstVideo.instanceType} (research figures, not measured here):`,
   );

@@ -8,13 +8,31 @@ import { parse } from "yaml";
 import { buildAlicloudPlan, formatAlicloudPlan } from "../alicloud/deploy-plan.ts";
 import { loadAlicloudPrices } from "../alicloud/prices.ts";
 import { settingsFromStackFile } from "../cli-settings.ts";
-import { alicloudTestSettings } from "./support/alicloud-settings.ts";
+import { alicloudTestSettings, CUSTOM_IMAGE_WITH_ACR } from "./support/alicloud-settings.ts";
 
 const run = promisify(execFile);
 const root = new URL("../../", import.meta.url).pathname;
 const assumptions = { imageGB: 8, weightsGB: 12, generationSeconds: [60, 300] as [number, number] };
 
 describe("deploy-plan for alicloud", () => {
+  it("on the public image: adds the host setup's minutes, names the driver minimum and the OSS archive", () => {
+    const plan = buildAlicloudPlan(alicloudTestSettings(), loadAlicloudPrices(), assumptions);
+    const setup = plan.firstVideo.stages.find((s) => s.stage.startsWith("host setup"));
+    expect(setup).toMatchObject({ lowSeconds: 240, highSeconds: 600 });
+    expect(plan.host.driver).toMatch(/^NVIDIA driver >= 580 .*nvidia-\*-580-server installed at first boot/);
+    expect(plan.imageTransport).toMatch(/OSS bucket the stack creates/);
+    expect(formatAlicloudPlan(plan)).toContain("GPU driver: NVIDIA driver >= 580");
+    // A custom image has the stack already: no host setup stage, 4-10 min less in the total.
+    const custom = buildAlicloudPlan(
+      alicloudTestSettings(CUSTOM_IMAGE_WITH_ACR),
+      loadAlicloudPrices(),
+      assumptions,
+    );
+    expect(custom.firstVideo.stages.some((s) => s.stage.startsWith("host setup"))).toBe(false);
+    expect(plan.firstVideo.lowSeconds - custom.firstVideo.lowSeconds).toBeCloseTo(240, 6);
+    expect(custom.imageTransport).toMatch(/ACR Enterprise instance cri-mockinstance/);
+  });
+
   it("lists placements in fallback order with CNY estimates that add the disks and the EIP", () => {
     const prices = loadAlicloudPrices();
     const plan = buildAlicloudPlan(alicloudTestSettings(), prices, assumptions);

@@ -85,3 +85,14 @@ describe("deploy-plan with i2v:workers", () => {
     ).toBeUndefined();
   });
 });
+
+describe("deploy-plan names the GPU driver minimum", () => {
+  it("prints the image's minimum (runtime/src/gpu/cuda-requirements.ts) and who provides it", () => {
+    const assumptions = { imageGB: 8, weightsGB: 12, generationSeconds: [60, 300] as [number, number] };
+    const plan = buildDeployPlan(testSettings(), loadPriceTable(), assumptions);
+    expect(plan.driver).toMatch(/^NVIDIA driver >= 580 .*CUDA 13.*DLAMI/);
+    expect(formatDeployPlan(plan)).toContain("GPU driver: NVIDIA driver >= 580");
+    const pinned = buildDeployPlan(testSettings({ amiId: "ami-0123" }), loadPriceTable(), assumptions);
+    expect(pinned.driver).toContain("i2v:amiId ami-0123 must carry it");
+  });
+});
