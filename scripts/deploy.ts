@@ -32,6 +32,15 @@ await runCli(async () => {
       );
     },
   );
+  if (settings.workers) {
+    // Scale-out (AWS): the workers' mixed-instances group places them over the fallback types itself.
+    console.log(
+      "scale-out stack: the workers' Auto Scaling group places them over the fallback types itself",
+    );
+    await stack.up({ onOutput: (text) => process.stdout.write(text) });
+    console.log('deployed; next: eval "$(pulumi stack output smokeCommand)"');
+    return;
+  }
   console.log(
     `${settings.cloud}: trying up to ${target.candidates.length} placements: ${target.candidates.map(formatPlacement).join(", ")}`,
   );

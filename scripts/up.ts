@@ -7,7 +7,7 @@ import { runCli } from "./lib/cli.ts";
 
 const program = new Command("up")
   .description(
-    "Bake, run and verify the runtime: on the local Docker engine (AWS: use pulumi up / npm run deploy-aws).",
+    "Bake, run and verify the runtime: on the local Docker engine (AWS: use pulumi up / npm run deploy).",
   )
   .addOption(new Option("--target <target>", "where to deploy").choices(["local", "aws"]).default("local"))
   .option(
@@ -32,7 +32,7 @@ await runCli(async () => {
   const o = program.parse().opts();
   if (o.target === "aws") {
     throw Object.assign(new Error("The AWS target is deployed with Pulumi."), {
-      hint: "Run `npm run deploy-plan` to see cost and placements, then `pulumi up` (or `npm run deploy-aws` for capacity fallbacks); docs/infra.md.",
+      hint: "Run `npm run deploy-plan` to see cost and placements, then `pulumi up` (or `npm run deploy` for capacity fallbacks); docs/infra.md.",
     });
   }
   if (o.workers !== undefined && !(Number.isInteger(o.workers) && o.workers >= 1)) {
