@@ -3,6 +3,8 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { MOCK_PUBLIC_IMAGE } from "../alicloud/preview-mocks.ts";
 import { SECRET } from "../preview/listing.ts";
+import type { RecordedResource } from "./support/alicloud-test-engine.ts";
+import { alicloudView } from "./support/cloud-views.ts";
 
 const run = promisify(execFile);
 const root = new URL("../../", import.meta.url).pathname;
@@ -37,6 +39,20 @@ describe("npm run deploy-plan -- --resources --json, alicloud stack", () => {
     expect(types.filter((t) => /^alicloud:(cs|cr)\//.test(t))).toEqual([]);
     const instance = preview.resources.find((r) => r.type === "alicloud:ecs/instance:Instance");
     expect(instance?.inputs.imageId).toBe(MOCK_PUBLIC_IMAGE.id);
+    // The reviewer's rules on the listed resources of this minimal stack.
+    const view = alicloudView(preview.resources as RecordedResource[]);
+    expect(view.ingressCidrs).toEqual(["203.0.113.7/32"]);
+    expect(view.metadataTokens).toEqual(["required"]);
+    for (const disk of view.diskEncryption) expect(disk.encrypted, disk.name).toBe(true);
+    expect([view.zones.network, view.zones.disk]).toEqual([view.zones.instance, view.zones.instance]);
+    for (const text of view.userData) {
+      expect(text).not.toContain("PRIVATE KEY");
+      expect(text).not.toMatch(/I2V_TOKEN=[A-Za-z0-9]/);
+    }
+    const tagged = view.cloudResources.filter((r) => r.inputs.tags !== undefined);
+    expect(tagged.map((r) => r.type)).toEqual(
+      expect.arrayContaining(["alicloud:ecs/instance:Instance", "alicloud:oss/bucket:Bucket"]),
+    );
     const secrets = preview.resources.filter(
       (r) => r.type === "alicloud:oos/secretParameter:SecretParameter",
     );
