@@ -23,7 +23,7 @@ export function bootSpecFor(settings: StackSettings, storage: StoragePlan, facts
     weights: settings.weights,
     mirror: settings.mirror,
     runtimeEnv: settings.runtimeEnv,
-    readyTimeoutSeconds: settings.readyTimeoutMinutes * 60,
+    readyTimeoutSeconds: settings.readyTimeoutSeconds,
   };
 }
 

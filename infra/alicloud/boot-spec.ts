@@ -54,6 +54,6 @@ export function alicloudBootSpec(
     weightsSources: weightsSources(settings.weights, settings.mirror),
     aptMirror: { ubuntu: bootMirror().ubuntu },
     runtimeEnv: settings.runtimeEnv,
-    readyTimeoutSeconds: settings.readyTimeoutMinutes * 60,
+    readyTimeoutSeconds: settings.readyTimeoutSeconds,
   };
 }

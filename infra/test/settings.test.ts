@@ -138,3 +138,31 @@ describe("normalizeSettings: scale-out keys", () => {
     ]);
   });
 });
+
+describe("settings declared once", () => {
+  it("reads exactly the schema's keys, and converts the ready timeout to seconds once", async () => {
+    const { SETTINGS_SHAPE } = await import("../settings-shape.ts");
+    const { SETTING_KEYS, normalizeSettings: normalize } = await import("../settings.ts");
+    expect([...SETTING_KEYS].sort()).toEqual(
+      Object.keys(SETTINGS_SHAPE)
+        .filter((k) => !["region", "aws:region", "alicloud:region"].includes(k))
+        .sort(),
+    );
+    const result = normalize({ region: "us-east-1", readyTimeoutMinutes: "7" });
+    expect(result.ok && [result.settings.readyTimeoutMinutes, result.settings.readyTimeoutSeconds]).toEqual([
+      7, 420,
+    ]);
+  });
+
+  it("names every cross-field rule, each in the one list", async () => {
+    const { SETTING_RULES } = await import("../settings-rules.ts");
+    const names = SETTING_RULES.map((r) => r.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "no example placeholders",
+        "instance types from the catalog (typos get the near match)",
+      ]),
+    );
+  });
+});
