@@ -302,3 +302,37 @@ describe("i2v-boot driver check (shared by both clouds)", () => {
     expect(readFileSync(join(unlabeled.dir, "boot.log"), "utf8")).toContain("older than 580");
   });
 });
+
+describe("alicloud i2v-boot host-setup", () => {
+  it("public image: names each step in the boot log and stops at the failing one with what to do", async () => {
+    const { dir, script } = install("host-install", [], { hostSetup: "install" });
+    // apt-get: the package lists refresh, but the mirror serves no driver package.
+    executable(
+      dir,
+      "apt-get",
+      `echo "$*" >> "${dir}/apt.args"; case "$1" in update) exit 0 ;; *) exit 100 ;; esac`,
+    );
+    await expect(boot(dir, script, "host-setup")).rejects.toMatchObject({ code: 1 });
+    const log = readFileSync(join(dir, "boot.log"), "utf8");
+    expect(log).toMatch(/host: 0\/5 apt package lists: done in \d+s/);
+    expect(log).toContain("host: 1/5 NVIDIA driver 580-server: start");
+    expect(log).toContain(
+      "FAILED: host: 1/5 NVIDIA driver 580-server failed; check that the apt mirror serves Ubuntu's restricted component",
+    );
+    const apt = readFileSync(join(dir, "apt.args"), "utf8");
+    expect(apt).toContain(
+      "nvidia-headless-no-dkms-580-server nvidia-utils-580-server linux-modules-nvidia-580-server-",
+    );
+    expect(apt).not.toContain("docker.io");
+  });
+
+  it("custom image: installs nothing and names the missing tool and the way out", async () => {
+    const { dir, script } = install("host-check", [], { hostSetup: "check" });
+    executable(dir, "apt-get", `echo "$*" >> "${dir}/apt.args"`);
+    await expect(boot(dir, script, "host-setup")).rejects.toMatchObject({ code: 1 });
+    expect(readFileSync(join(dir, "boot.log"), "utf8")).toContain(
+      "FAILED: host: nvidia-smi is missing from i2v:imageId",
+    );
+    expect(existsSync(join(dir, "apt.args"))).toBe(false);
+  });
+});

@@ -37,7 +37,6 @@ install_driver() {
   if nvidia-smi >/dev/null 2>&1; then
     return 0
   fi
-  retry 3 apt-get update -q >&2
   # Ubuntu's prebuilt, signed modules for the running kernel; DKMS only when there are none.
   apt_install "nvidia-headless-no-dkms-$DRIVER_BRANCH" "nvidia-utils-$DRIVER_BRANCH" \
     "linux-modules-nvidia-$DRIVER_BRANCH-$(uname -r)" ||
@@ -83,6 +82,8 @@ host_setup() {
     log "host: custom image has the driver, Docker, the toolkit and the aliyun CLI"
     return 0
   fi
+  step "0/5 apt package lists" "check that the box reaches the in-region mirror (apt-get update), or use a custom image" \
+    retry 3 apt-get update -q
   step "1/5 NVIDIA driver $DRIVER_BRANCH" \
     "check that the apt mirror serves Ubuntu's restricted component and nvidia-*-$DRIVER_BRANCH (apt-cache policy nvidia-utils-$DRIVER_BRANCH), or set i2v:imageId to a custom image with driver >= $MIN_DRIVER" \
     install_driver
