@@ -35,7 +35,9 @@ describe.skipIf(!python)("CLIP preprocessing equals transformers' CLIPImageProce
   it("pixel_values for wide, tall, square, upscaled and odd sizes", { timeout: 120_000 }, () => {
     const dir = tempDir("i2v-clip-");
     const images = SIZES.map(([w, h], i) => image(w, h, i + 7));
-    images.forEach((img, i) => writeFileSync(path.join(dir, `${i}.rgb`), img.data));
+    images.forEach((img, i) => {
+      writeFileSync(path.join(dir, `${i}.rgb`), img.data);
+    });
     const name = execFileSync(python as string, [SCRIPT], {
       input: JSON.stringify({ dir, images: SIZES }),
       timeout: 120_000,

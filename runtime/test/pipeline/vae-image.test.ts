@@ -33,7 +33,9 @@ describe.skipIf(!python)("VAE image preprocessing equals diffusers' VideoProcess
   it("LANCZOS resize and [-1, 1] scaling, exact size, down, up, 480p", { timeout: 120_000 }, () => {
     const dir = tempDir("i2v-vae-image-");
     const images = CASES.map(([w, h], i) => image(w, h, i + 3));
-    images.forEach((img, i) => writeFileSync(path.join(dir, `${i}.rgb`), img.data));
+    images.forEach((img, i) => {
+      writeFileSync(path.join(dir, `${i}.rgb`), img.data);
+    });
     execFileSync(python as string, [SCRIPT], {
       input: JSON.stringify({ dir, images: CASES }),
       timeout: 120_000,
