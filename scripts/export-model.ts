@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { Command } from "commander";
 import { execa } from "execa";
-import { ensureHostEnv } from "../images/src/export/host-env.ts";
+import { ensureHostEnv, parseExportEnvFamily } from "../images/src/export/host-env.ts";
 import { exportMirrorChoice, renderExportMirror } from "../images/src/export/mirror.ts";
 import { EXPORT_DIR } from "../images/src/export/pins.ts";
 import { loadCatalog } from "../mirrors/src/index.ts";
@@ -22,7 +22,12 @@ const program = new Command("export-model")
     "PyPI mirror for the first run: upstream, auto, or a provider from mirrors/catalog.yaml",
     "upstream",
   )
-  .option("--print-python", "print the exporter environment's interpreter (created if missing) and exit");
+  .option("--print-python", "print the exporter environment's interpreter (created if missing) and exit")
+  .option(
+    "--family <name>",
+    "which exporter environment: i2vgen-xl (host-lock.txt) or wan (wan-host-lock.txt, torch 2.9)",
+    "i2vgen-xl",
+  );
 
 await runCli(async () => {
   const o = program.parse().opts();
@@ -40,7 +45,8 @@ await runCli(async () => {
       });
       if (mirror.pipConf) pipConf = path.join(scratch, "pip.conf");
     }
-    const envInfo = await ensureHostEnv({ log, ...(pipConf ? { pipConf } : {}) });
+    const family = parseExportEnvFamily(o.family);
+    const envInfo = await ensureHostEnv({ family, log, ...(pipConf ? { pipConf } : {}) });
     if (envInfo.created) log(`environment ready in ${envInfo.seconds.toFixed(1)} s`);
     python = envInfo.python;
   } finally {
