@@ -3,6 +3,7 @@ import { I2vError } from "../errors.ts";
 import { CUDA_REQUIREMENTS } from "../gpu/cuda-requirements.ts";
 import { explainProviderFailure } from "../gpu/explain-provider-failure.ts";
 import { readGpuFacts } from "../gpu/gpu-facts.ts";
+import { providerLoadError } from "../gpu/provider-library.ts";
 import { GraphBuilder } from "../onnx/graph-builder.ts";
 import type { RuntimeOptions } from "./runtime-options.ts";
 
@@ -57,8 +58,9 @@ export async function chooseProvider(options: RuntimeOptions): Promise<ProviderC
     await ort.InferenceSession.create(probeModel(), { executionProviders: [providers[0]!] });
     return { provider: options.provider, providers };
   } catch (error) {
-    // ONNX Runtime's whole message: it names the library that did not load.
-    const ortMessage = (error as Error).message;
+    // ONNX Runtime's whole message, and the loader's, which names the library that did not load.
+    const loader = providerLoadError(options.provider);
+    const ortMessage = `${(error as Error).message.trim()}${loader ? `; the dynamic loader said: ${loader}` : ""}`;
     const facts = readGpuFacts();
     const failure = explainProviderFailure(options.provider, ortMessage, facts, CUDA_REQUIREMENTS);
     if (options.fallback === "cpu") {

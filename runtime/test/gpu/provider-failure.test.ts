@@ -3,7 +3,7 @@
  * versions and ONNX Runtime's whole message), and the service stays unready saying why. This
  * machine has no NVIDIA driver, so the no-driver path runs for real; the others from facts.
  */
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pino from "pino";
@@ -12,6 +12,7 @@ import { parseServiceConfig } from "../../src/config/service-config.ts";
 import { CUDA_REQUIREMENTS } from "../../src/gpu/cuda-requirements.ts";
 import { explainProviderFailure } from "../../src/gpu/explain-provider-failure.ts";
 import { parseDriverVersion, readGpuFacts } from "../../src/gpu/gpu-facts.ts";
+import { ortNativeDir, providerLoadError } from "../../src/gpu/provider-library.ts";
 import { startService } from "../../src/server/start.ts";
 
 const ORT_MISSING_CUDA =
@@ -91,6 +92,23 @@ describe("explaining a GPU provider that did not start", () => {
     const facts = readGpuFacts({});
     expect(facts.driverLibrary).toBeUndefined();
     expect(facts.devices).toEqual([]);
+  });
+});
+
+describe("asking the dynamic loader why a provider library does not load", () => {
+  it("names the provider file that is missing (onnxruntime-node ships none)", () => {
+    expect(providerLoadError("cuda")).toBe(
+      `${ortNativeDir()}/libonnxruntime_providers_shared.so does not exist`,
+    );
+  });
+
+  it("is silent when both libraries load (a shared library that is not a Node addon)", () => {
+    const zlib = ["/lib/x86_64-linux-gnu/libz.so.1", "/usr/lib/x86_64-linux-gnu/libz.so.1"].find(existsSync);
+    if (!zlib) return;
+    const dir = mkdtempSync(path.join(os.tmpdir(), "i2v-provider-"));
+    for (const name of ["shared", "cuda"])
+      symlinkSync(zlib, path.join(dir, `libonnxruntime_providers_${name}.so`));
+    expect(providerLoadError("cuda", dir)).toBeUndefined();
   });
 });
 
