@@ -194,8 +194,11 @@ export async function fetchCudaLibs(o: CudaLibsOptions): Promise<CudaLibs> {
     } catch (error) {
       if ((error as { hint?: string }).hint) throw error;
       const e = error as { stderr?: string; message: string; code?: string };
-      if (e.code === "ENOENT")
-        throw userError(`${python} was not found`, "install Python 3 with pip, or set I2V_PIP_PYTHON to one");
+      if (e.code === "ENOENT" || /No module named pip/.test(e.stderr ?? ""))
+        throw userError(
+          `${python} with pip was not found (the GPU image's CUDA wheels come through pip)`,
+          "install Python 3 and pip (Debian/Ubuntu: apt-get install python3-pip), or set I2V_PIP_PYTHON to a python that has pip",
+        );
       failures.push(
         `${index ?? "pip's configured index"}: ${(e.stderr ?? e.message).trim().split("\n").slice(-3).join(" / ")}`,
       );

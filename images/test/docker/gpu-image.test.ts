@@ -140,7 +140,7 @@ describe.skipIf(!hasDocker())("the GPU image on a machine without a GPU (debian-
     // A repeat bake reuses the CUDA image (no pip) and every layer up to the code.
     const again = await bake(client, { ...options, skipRuntimeBuild: true });
     expect(again.timings["GPU providers and CUDA libraries"]).toBeLessThan(10);
-    expect(again.cachedSteps).toBe(again.totalSteps);
+    expect(again.image?.id).toBe(first.image?.id); // every layer from cache: the same image
     console.log(
       `GPU image ${((first.image?.size ?? 0) / 1e9).toFixed(2)} GB; first bake ${Object.values(first.timings)
         .reduce((a, b) => a + b, 0)
