@@ -1,28 +1,32 @@
-import { copyFile, readdir } from "node:fs/promises";
+import { symlink, unlink } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { NUGET_UPSTREAM } from "../images/src/mirrors-adapter.ts";
-import { fetchOrtGpuLibraries, ortVersionFromLock } from "../images/src/nuget.ts";
+import { PROVIDER_LIBS } from "../images/src/cuda-stack.ts";
+import { fetchCudaLibs } from "../images/src/cuda-wheels.ts";
+import { ortVersionFromLock } from "../images/src/nuget.ts";
 import { cacheDir } from "../runtime/src/config/model-dir.ts";
+import { CUDA_REQUIREMENTS } from "../runtime/src/gpu/cuda-requirements.ts";
 
 /**
- * Puts onnxruntime-node's CUDA provider libraries beside its binding, the way the image bake
- * does (images/src/nuget.ts: the Microsoft.ML.OnnxRuntime.Gpu.Linux package of the locked
- * version, SHA-512 verified, cached). Feeds: NUGET_FEEDS (space-separated v3 service indexes,
- * e.g. a mirror's) before the upstream index.
+ * Puts ONNX Runtime's CUDA provider beside onnxruntime-node's binding the way the GPU image does
+ * (images/src/cuda-wheels.ts: onnxruntime-gpu of the locked version with its CUDA and cuDNN wheels
+ * from PyPI, checked against runtime/src/gpu/cuda-requirements.ts, cached), and prints the folder
+ * of CUDA libraries as its last line, for LD_LIBRARY_PATH. pip's own configuration picks the index
+ * (PIP_INDEX_URL for a mirror).
  */
 const root = path.resolve(import.meta.dirname, "..");
 const binding = path.dirname(createRequire(import.meta.url).resolve("onnxruntime-node/package.json"));
 const target = path.join(binding, "bin/napi-v6/linux/x64");
-const feeds = [...(process.env.NUGET_FEEDS ?? "").split(/\s+/).filter(Boolean), NUGET_UPSTREAM];
-const version = await ortVersionFromLock(path.join(root, "package-lock.json"));
-const from = await fetchOrtGpuLibraries({
-  feeds: [...new Set(feeds)],
-  version,
-  cacheDir: path.join(cacheDir(), "nuget"),
-  log: (line) => console.log(line),
+const libs = await fetchCudaLibs({
+  requirements: CUDA_REQUIREMENTS,
+  onnxruntimeNode: await ortVersionFromLock(path.join(root, "package-lock.json")),
+  indexes: [undefined],
+  cacheDir: path.join(cacheDir(), "gpu-bench"),
+  log: (line) => console.error(line),
 });
-for (const file of await readdir(from)) {
-  await copyFile(path.join(from, file), path.join(target, file));
-  console.log(`placed ${file} in ${path.relative(root, target)}`);
+for (const lib of PROVIDER_LIBS) {
+  await unlink(path.join(target, lib)).catch(() => undefined);
+  await symlink(path.join(libs.dir, lib), path.join(target, lib));
+  console.error(`linked ${lib} into ${path.relative(root, target)}`);
 }
+console.log(libs.dir);

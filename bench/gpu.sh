@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The CUDA provider's figures, on a machine with an NVIDIA GPU, in a few minutes:
 #   bash bench/gpu.sh            (from a clone of this repository; Node >= 20.19)
-# Checks the GPU and the CUDA 12 / cuDNN 9 libraries, puts onnxruntime-node's CUDA provider
-# libraries in place if missing (as the image bake does), runs bench/gpu-bench.ts and writes
-# bench/gpu-results.json. NUGET_FEEDS="URL ..." tries those NuGet v3 indexes first (a mirror);
-# GPU_BENCH_ROUNDS (default 9) sets the rounds per figure. To check the benchmark itself without a
+# Checks the GPU and its driver against the CUDA major ONNX Runtime's provider links
+# (runtime/src/gpu/cuda-requirements.ts), puts the provider and its CUDA/cuDNN libraries in place
+# from PyPI as the GPU image bake does (bench/gpu-providers.ts; PIP_INDEX_URL for a mirror), runs
+# bench/gpu-bench.ts and writes bench/gpu-results.json. GPU_BENCH_ROUNDS (default 9) sets the rounds per figure. To check the benchmark itself without a
 # GPU: GPU_BENCH_DRY=1 npx tsx bench/gpu-bench.ts (CPU, small settings, meaningless figures).
 # docs/performance.md says how to read the results.
 set -euo pipefail
@@ -21,23 +21,16 @@ node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.ex
   die "Node $(node --version) is too old; >= 20.19 is needed"
 [ -d node_modules/onnxruntime-node ] || npm ci --ignore-scripts
 
-# The CUDA provider links against CUDA 12 and cuDNN 9 (the production image's base has both).
-missing=()
-for lib in libcudart.so.12 libcublasLt.so.12 libcudnn.so.9; do
-  if ! ldconfig -p | grep -q "$lib" && ! compgen -G "${LD_LIBRARY_PATH:-/nonexistent}/$lib*" >/dev/null; then
-    missing+=("$lib")
-  fi
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "gpu.sh: warning: not found by ldconfig or in LD_LIBRARY_PATH: ${missing[*]}" >&2
-  echo "gpu.sh: install CUDA 12 and cuDNN 9, or run inside the baked production image" >&2
-fi
+# One CUDA major end to end: the driver must support the one the provider links.
+need=$(npx tsx -e 'import("./runtime/src/gpu/cuda-requirements.ts").then(m => console.log(m.CUDA_REQUIREMENTS.minDriverMajor, m.CUDA_REQUIREMENTS.cudaMajor))')
+read -r min_driver cuda_major <<<"$need"
+driver=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader | head -1)
+[ "${driver%%.*}" -ge "$min_driver" ] ||
+  die "NVIDIA driver $driver is older than $min_driver, which CUDA $cuda_major (ONNX Runtime's CUDA provider) needs"
 
-bin=node_modules/onnxruntime-node/bin/napi-v6/linux/x64
-if [ ! -f "$bin/libonnxruntime_providers_cuda.so" ]; then
-  echo "gpu.sh: fetching the CUDA provider libraries for onnxruntime-node"
-  npx tsx bench/gpu-providers.ts
-fi
+echo "gpu.sh: placing ONNX Runtime's CUDA provider and its CUDA $cuda_major libraries (PyPI, cached)"
+libdir=$(npx tsx bench/gpu-providers.ts | tail -1)
+export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
 echo "gpu.sh: running bench/gpu-bench.ts"
 timeout 900 npx tsx bench/gpu-bench.ts

@@ -25,7 +25,19 @@ const program = new Command("bake-image")
       .choices(["baked", "volume"])
       .default("baked"),
   )
-  .option("--gpu", "add onnxruntime-node's CUDA providers from NuGet", false)
+  .option(
+    "--gpu",
+    "add ONNX Runtime's CUDA provider and the CUDA libraries it links (see --gpu-source)",
+    false,
+  )
+  .addOption(
+    new Option(
+      "--gpu-source <where>",
+      "pypi: onnxruntime-gpu and NVIDIA's CUDA/cuDNN wheels, checked in the image; nuget: the provider only (the base brings CUDA)",
+    )
+      .choices(["pypi", "nuget"])
+      .default("pypi"),
+  )
   .option("--nuget-feed <url...>", "NuGet v3 service index(es) to try first")
   .option("--tag <image>", "image tag", "i2v-runtime:latest")
   .option(
@@ -53,6 +65,7 @@ await runCli(async () => {
       model: o.model,
       weights: o.weights,
       gpu: o.gpu,
+      gpuSource: o.gpuSource,
       nugetFeeds: o.nugetFeed,
       tag: o.tag,
       offline: o.offline,

@@ -3,9 +3,12 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { loadCatalog, MirrorsExhaustedError, withMirrorFailover } from "../../mirrors/src/index.ts";
+import { CUDA_REQUIREMENTS } from "../../runtime/src/gpu/cuda-requirements.ts";
 import { userError } from "../../runtime/src/util/user-facing-error.ts";
 import type { BuildEntry, BuildLog } from "./build-log.ts";
 import { stageContext } from "./context.ts";
+import { cudaLabels } from "./cuda-stack.ts";
+import { ensureCudaImage } from "./cuda-wheels.ts";
 import { DEBIAN_BASE_IMAGE, ensureDebianBase } from "./debian-base.ts";
 import type { DockerClient, ImageFacts } from "./docker-client.ts";
 import { ensureExportImage, exportMirrorChoice, loadExportPins, needsExport } from "./export/index.ts";
@@ -38,6 +41,12 @@ export interface BakeOptions {
   /** `baked` (own layer) or `volume` (mount the folder at run time). */
   weights: "baked" | "volume";
   gpu: boolean;
+  /**
+   * Where `gpu` takes ONNX Runtime's CUDA provider from: `pypi` (default: onnxruntime-gpu and the
+   * NVIDIA CUDA/cuDNN wheels, checked and labelled) or `nuget` (the provider libraries only; the
+   * base image must bring a matching CUDA, e.g. `--base` an NVIDIA CUDA image).
+   */
+  gpuSource?: "pypi" | "nuget";
   /** NuGet v3 service indexes to try before the mirror's (a private feed). */
   nugetFeeds?: string[];
   /** Where verified NuGet extracts are kept; default <cacheDir>/nuget. */
@@ -79,6 +88,8 @@ export interface BakeState {
   model?: ResolvedModel;
   weightsImage?: string;
   gpuDir?: string;
+  /** The `i2v-cuda/...` image holding the provider and CUDA libraries (gpuSource pypi). */
+  cudaImage?: string;
   image?: ImageFacts;
   archive?: OfflineManifest;
   /** Docker's build log of the image build (steps, cached or not). */
@@ -162,12 +173,24 @@ export function bakeStages(client: DockerClient): BakeStage[] {
       },
     },
     {
-      title: "GPU providers (NuGet)",
+      title: "GPU providers and CUDA libraries",
       async run(s) {
         if (!s.options.gpu) return;
         const version =
           s.options.ortVersion ??
           (await ortVersionFromLock(path.join(s.options.projectDir, "package-lock.json")));
+        if ((s.options.gpuSource ?? "pypi") === "pypi") {
+          // Mirrors that serve PyPI first, then pip's own configuration.
+          const indexes = [...new Set([...(s.candidates ?? []).map((m) => m.pypiIndex), undefined])];
+          s.cudaImage = await ensureCudaImage(client, {
+            requirements: CUDA_REQUIREMENTS,
+            onnxruntimeNode: version,
+            indexes,
+            cacheDir: s.cacheDir,
+            ...(s.options.log ? { log: s.options.log } : {}),
+          });
+          return;
+        }
         const feeds = [...(s.options.nugetFeeds ?? []), ...(s.candidates ?? []).map((m) => m.nugetIndex)];
         s.gpuDir = await fetchOrtGpuLibraries({
           feeds: [...new Set(feeds)],
@@ -198,13 +221,18 @@ export function bakeStages(client: DockerClient): BakeStage[] {
               toolchainImage: s.toolchainImage as string,
               weightsImage: s.weightsImage,
               modelPath: model.kind === "demo" ? "demo" : `/models/${model.slug}`,
-              labels: imageLabels({
-                recipe,
-                hash: recipeHash(recipe),
-                revision,
-                model,
-                mirror: mirror.name,
-              }),
+              ...(s.cudaImage ? { cuda: { image: s.cudaImage, requirements: CUDA_REQUIREMENTS } } : {}),
+              labels: {
+                ...imageLabels({
+                  recipe,
+                  hash: recipeHash(recipe),
+                  revision,
+                  model,
+                  mirror: mirror.name,
+                }),
+                ...(s.cudaImage ? cudaLabels(CUDA_REQUIREMENTS) : {}),
+                ...(s.gpuDir ? { "ai.i2v.gpu.source": "nuget" } : {}),
+              },
             },
           });
         if (s.options.contextOut) {

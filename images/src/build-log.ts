@@ -39,8 +39,11 @@ export class BuildStepError extends Error {
     this.hint = step?.instruction.startsWith("FROM")
       ? "the base image could not be pulled: try another registry mirror (--mirror NAME), `docker load` the " +
         "base from an archive, or use --recipe debian-local, which builds its base from Debian packages"
-      : "read the step output above; a package name or mirror problem shows there. " +
-        "`--mirror upstream` or another mirror name retries through a different source";
+      : step?.instruction.includes("check-cuda-libs.sh")
+        ? "a library ONNX Runtime's CUDA provider needs does not resolve in the image (listed above): check " +
+          "runtime/src/gpu/cuda-requirements.ts against the onnxruntime-gpu wheel's CUDA/cuDNN extras (docs/images.md, The GPU image)"
+        : "read the step output above; a package name or mirror problem shows there. " +
+          "`--mirror upstream` or another mirror name retries through a different source";
   }
 }
 

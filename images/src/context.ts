@@ -1,7 +1,8 @@
 import { cp, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { userError } from "../../runtime/src/util/user-facing-error.ts";
-import { type DockerfilePlan, renderDockerfile } from "./dockerfile.ts";
+import { cudaCheckScript } from "./cuda-stack.ts";
+import { type DockerfilePlan, ORT_NATIVE_DIR, renderDockerfile } from "./dockerfile.ts";
 import { type MirrorChoice, renderAptList, renderNpmrc } from "./mirrors-adapter.ts";
 import { type Lockfile, pruneToWorkspace } from "./prune-lock.ts";
 
@@ -68,6 +69,11 @@ export async function stageContext(input: ContextInput): Promise<DockerfilePlan>
   if (input.caFile)
     await put(path.join(outDir, "certs", "extra-ca.pem"), await readFile(input.caFile, "utf8"));
   if (input.gpuDir) await cp(input.gpuDir, path.join(outDir, "gpu"), { recursive: true });
+  if (plan.cuda)
+    await put(
+      path.join(outDir, "cuda", "check-cuda-libs.sh"),
+      cudaCheckScript(plan.cuda.requirements, `/app/${ORT_NATIVE_DIR}`),
+    );
 
   await put(path.join(outDir, "app", "package.json"), `${JSON.stringify(pruned.packageJson, null, 2)}\n`);
   await put(path.join(outDir, "app", ws, "package.json"), wsPkg);

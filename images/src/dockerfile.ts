@@ -1,3 +1,5 @@
+import type { CudaRequirements } from "../../runtime/src/gpu/cuda-requirements.ts";
+import { CUDA_LIB_DIR, PROVIDER_LIBS } from "./cuda-stack.ts";
 import type { Recipe } from "./recipe.ts";
 
 /** Everything besides the recipe that decides the Dockerfile's text. */
@@ -9,8 +11,13 @@ export interface DockerfilePlan {
   toolchainImage: string;
   /** The context carries `mirror/apt.list` to replace the base's apt sources. */
   aptSources: boolean;
-  /** The context carries `gpu/` with onnxruntime-node's CUDA provider libraries. */
+  /** The context carries `gpu/` with onnxruntime-node's CUDA provider libraries (NuGet, no CUDA libraries). */
   gpu: boolean;
+  /**
+   * The CUDA stack from PyPI: provider and CUDA libraries in `image` (see cuda-wheels.ts); the
+   * context carries `cuda/check-cuda-libs.sh`, which the bake runs inside the image.
+   */
+  cuda?: { image: string; requirements: CudaRequirements };
   /** The context carries `certs/extra-ca.pem` for a TLS-inspecting proxy (build stage only). */
   extraCa: boolean;
   /** Baked weights come from this image's `/weights` (built once per weights digest). */
@@ -24,6 +31,19 @@ export interface DockerfilePlan {
 export const ORT_NATIVE_DIR = "node_modules/onnxruntime-node/bin/napi-v6/linux/x64";
 
 const q = (s: string) => JSON.stringify(s);
+
+/**
+ * The GPU image's environment: the CUDA provider (it stays unready without a GPU rather than
+ * serving on the CPU), and what the NVIDIA Container Toolkit reads with `--gpus`: which driver
+ * libraries to mount, and the CUDA version the driver must support (it refuses an older driver).
+ */
+export function cudaEnv(req: CudaRequirements): Record<string, string> {
+  return {
+    I2V_PROVIDER: "cuda",
+    NVIDIA_DRIVER_CAPABILITIES: "compute,utility",
+    NVIDIA_REQUIRE_CUDA: `cuda>=${req.cudaMajor}.0`,
+  };
+}
 
 /**
  * Renders the multi-stage Dockerfile. Layers go from least to most often changed: system packages
@@ -79,13 +99,33 @@ export function renderDockerfile(plan: DockerfilePlan): string {
     "    rm -rf /root/.npm",
   );
   if (plan.gpu) lines.push(`COPY gpu/ /build/${ORT_NATIVE_DIR}/`);
-  lines.push("", "FROM system", "WORKDIR /app", "COPY --from=deps /build/node_modules /app/node_modules");
+  if (plan.cuda)
+    // ORT loads its providers from the binding's folder; they live with the CUDA libraries.
+    lines.push(
+      `RUN ${PROVIDER_LIBS.map((lib) => `ln -s ${CUDA_LIB_DIR}/${lib} /build/${ORT_NATIVE_DIR}/${lib}`).join("; ")}`,
+    );
+  lines.push("", "FROM system");
+  if (plan.cuda)
+    // Its own layer before the app's: 2 GB that change only with CUDA_REQUIREMENTS.
+    lines.push(
+      `COPY --from=${plan.cuda.image} ${CUDA_LIB_DIR}/ ${CUDA_LIB_DIR}/`,
+      `RUN echo ${CUDA_LIB_DIR} > /etc/ld.so.conf.d/i2v-cuda.conf; ldconfig`,
+    );
+  lines.push("WORKDIR /app", "COPY --from=deps /build/node_modules /app/node_modules");
+  if (plan.cuda)
+    // The library check: every library the provider needs resolves but the driver's; a failure
+    // fails the bake. Before weights and code, so a code change does not rerun it.
+    lines.push(
+      "COPY cuda/check-cuda-libs.sh /opt/i2v/cuda/check-cuda-libs.sh",
+      "RUN sh /opt/i2v/cuda/check-cuda-libs.sh",
+    );
   if (plan.weightsImage) lines.push(`COPY --from=${plan.weightsImage} /weights ${plan.modelPath}`);
   const env: Record<string, string> = {
     NODE_ENV: "production",
     PORT: String(recipe.runtime.port),
     I2V_MODEL: plan.modelPath,
     HOME: `/home/${recipe.user.name}`,
+    ...(plan.cuda ? cudaEnv(plan.cuda.requirements) : {}),
     ...recipe.env,
   };
   lines.push(

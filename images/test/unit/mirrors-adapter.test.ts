@@ -128,6 +128,12 @@ describe("mirrorCandidates (mirrors catalog)", () => {
     });
   });
 
+  it("a provider that serves PyPI gives the GPU image's pip its index; upstream leaves pip's own", async () => {
+    const [tuna, up] = await mirrorCandidates("tuna", "debian");
+    expect(tuna?.pypiIndex).toMatch(/^https:\/\/.*\/simple$/);
+    expect(up?.pypiIndex).toBeUndefined();
+  });
+
   it("upstream leaves apt alone and keeps NuGet's own feed", async () => {
     const [up] = await mirrorCandidates("upstream", "debian");
     expect(up).toMatchObject({

@@ -85,12 +85,12 @@ export const readinessSchema = z
   .union([
     z.object({ status: z.literal("ready"), model: z.string() }),
     z.object({ status: z.literal("loading") }),
-    z.object({ status: z.literal("unavailable"), problem: z.string() }),
+    z.object({ status: z.literal("unavailable"), problem: z.string(), hint: z.string().optional() }),
   ])
   .meta({
     id: "Readiness",
     description:
-      "ready (200) once the model is loaded (API role: once a worker published its model); loading (503) before; unavailable (503) when the shared queue or storage cannot be reached.",
+      "ready (200) once the model is loaded (API role: once a worker published its model); loading (503) before; unavailable (503) when the shared queue or storage cannot be reached, or the model failed to load (problem says why, e.g. no GPU for the CUDA provider; hint says how to fix it).",
   });
 
 export type Limits = z.infer<typeof limitsSchema>;

@@ -1,5 +1,9 @@
 import * as ort from "onnxruntime-node";
 import { I2vError } from "../errors.ts";
+import { CUDA_REQUIREMENTS } from "../gpu/cuda-requirements.ts";
+import { explainProviderFailure } from "../gpu/explain-provider-failure.ts";
+import { readGpuFacts } from "../gpu/gpu-facts.ts";
+import { providerLoadError } from "../gpu/provider-library.ts";
 import { GraphBuilder } from "../onnx/graph-builder.ts";
 import type { RuntimeOptions } from "./runtime-options.ts";
 
@@ -42,8 +46,10 @@ export function providerConfigs(
 
 /**
  * Checks that the requested provider can create a session (its libraries load) by creating a
- * one-node model with it. Fails with `provider_unavailable`, or falls back to the CPU with a
- * warning when `fallback` is `cpu`.
+ * one-node model with it (so CUDA is chosen only when its libraries load and a device answers).
+ * Fails with `provider_unavailable`, explained in GPU terms (no driver, an old driver, no device,
+ * or the library ONNX Runtime could not load), or falls back to the CPU with that as a warning
+ * when `fallback` is `cpu`.
  */
 export async function chooseProvider(options: RuntimeOptions): Promise<ProviderChoice> {
   if (options.provider === "cpu") return { provider: "cpu", providers: providerConfigs(options) };
@@ -52,20 +58,31 @@ export async function chooseProvider(options: RuntimeOptions): Promise<ProviderC
     await ort.InferenceSession.create(probeModel(), { executionProviders: [providers[0]!] });
     return { provider: options.provider, providers };
   } catch (error) {
-    const reason = (error as Error).message.split("\n")[0];
+    // ONNX Runtime's whole message, and the loader's, which names the library that did not load.
+    const loader = providerLoadError(options.provider);
+    const ortMessage = `${(error as Error).message.trim()}${loader ? `; the dynamic loader said: ${loader}` : ""}`;
+    const facts = readGpuFacts();
+    const failure = explainProviderFailure(options.provider, ortMessage, facts, CUDA_REQUIREMENTS);
     if (options.fallback === "cpu") {
       return {
         provider: "cpu",
         providers: providerConfigs(options, "cpu"),
-        warning: `${options.provider} is unavailable (${reason}); running on the CPU because fallback=cpu.`,
+        warning: `${options.provider} is unavailable (${failure.message}); running on the CPU because fallback=cpu.`,
       };
     }
     throw new I2vError(
       "provider_unavailable",
-      `The ${options.provider} execution provider is unavailable: ${reason}`,
+      failure.message,
       {
         provider: options.provider,
+        cause: failure.cause,
+        onnxruntime: CUDA_REQUIREMENTS.onnxruntime,
+        cudaMajor: CUDA_REQUIREMENTS.cudaMajor,
+        minDriverMajor: CUDA_REQUIREMENTS.minDriverMajor,
+        ...(facts.driverVersion ? { driverVersion: facts.driverVersion } : {}),
+        gpus: facts.devices.length,
       },
+      failure.hint,
     );
   }
 }

@@ -79,7 +79,13 @@ export async function startWorkerRole(
     service.attach({ engine, queue: jobs, admission, manifest: manifest });
     logger.info({ model: info, worker_id: config.workerId }, "worker ready: taking jobs");
   })();
-  ready.catch((error) => logger.error({ err: error }, "worker failed to start"));
+  ready.catch((error) => {
+    service.failLoad(error); // /readyz says why (e.g. no GPU for the CUDA provider)
+    logger.error(
+      { err: error, hint: (error as { hint?: string }).hint },
+      `worker failed to start: ${(error as Error).message}`,
+    );
+  });
 
   return {
     service,

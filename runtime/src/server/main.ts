@@ -29,7 +29,10 @@ try {
 logger.info({ url: running.url, data_dir: config.dataDir }, `listening on ${running.url}`);
 running.ready.then(
   () => logger.info(`ready: open ${running.url} in a browser`),
-  () => {
+  (error) => {
+    // No usable GPU for the provider asked for: stay up and unready, so /readyz and the log say
+    // why (a restart does not fix it; `--gpus all` or I2V_PROVIDER=cpu does). Anything else exits.
+    if ((error as { code?: string }).code === "provider_unavailable") return;
     process.exitCode = 1;
     void running.shutdown().then(() => process.exit(1));
   },

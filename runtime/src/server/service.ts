@@ -97,6 +97,18 @@ export class Service {
     }
   }
 
+  /**
+   * Why the model could not be loaded (e.g. the GPU image on a machine without a GPU): /readyz
+   * stays unready with this message and hint instead of "loading" forever.
+   */
+  loadFailure: { message: string; hint?: string } | undefined;
+
+  /** Records a failed model load for /readyz. */
+  failLoad(error: unknown): void {
+    const e = error as { message?: string; hint?: string };
+    this.loadFailure = { message: e.message ?? String(error), ...(e.hint ? { hint: e.hint } : {}) };
+  }
+
   /** Makes the loaded model visible: /readyz turns ready and jobs are accepted. */
   attach(parts: LoadedParts): void {
     this.loaded = parts;

@@ -82,7 +82,13 @@ export async function startService(
     logger.info({ model: engine.info, recovered, webhooks_resumed: webhooksResumed }, "model ready");
     await store.prune(config.resultsMaxAgeMs, config.resultsMaxBytes);
   })();
-  ready.catch((error) => logger.error({ err: error }, "model failed to load"));
+  ready.catch((error) => {
+    service.failLoad(error);
+    logger.error(
+      { err: error, hint: (error as { hint?: string }).hint },
+      `model failed to load: ${(error as Error).message}`,
+    );
+  });
   const pruning = setInterval(
     () => void store.prune(config.resultsMaxAgeMs, config.resultsMaxBytes).catch(() => undefined),
     10 * 60_000,

@@ -14,6 +14,16 @@ export function systemRoutes(service: Service): Hono {
   app.get("/readyz", async (c) => {
     const problem = await service.backendProblem();
     if (problem) return c.json({ status: "unavailable", problem } satisfies Readiness, 503);
+    const failed = service.loadFailure;
+    if (failed && !service.isReady())
+      return c.json(
+        {
+          status: "unavailable",
+          problem: `the model failed to load: ${failed.message}`,
+          ...(failed.hint ? { hint: failed.hint } : {}),
+        } satisfies Readiness,
+        503,
+      );
     return service.isReady()
       ? c.json({ status: "ready", model: service.modelInfo?.name ?? "" } satisfies Readiness)
       : c.json({ status: "loading" } satisfies Readiness, 503);
