@@ -120,14 +120,14 @@ function warnNothingAnswered(failed: readonly Ecosystem[], probed: readonly Ecos
     console.error(
       "warning: nothing answered, no mirror and no upstream: this machine may be offline, its DNS " +
         "down or a proxy needed. Every ecosystem uses upstream (the tools' defaults), unmeasured; " +
-        "nothing was cached, so the next probe measures again. Check the failures above, then " +
+        "nothing was cached, so the next probe measures again. Check each target's error, then " +
         "rerun (--timeout 15 for a slow network).",
     );
     return;
   }
   console.error(
     `warning: nothing answered for ${failed.join(", ")}: those use upstream (the tools' defaults), ` +
-      "unmeasured. See the failures above.",
+      "unmeasured; each failed result says why.",
   );
 }
 
