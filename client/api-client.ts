@@ -4,6 +4,9 @@ import { parseJob } from "./contract.ts";
 import { tlsFailure } from "./tls-trust.ts";
 import type { Job, JobRequest } from "./types.ts";
 
+/** OpenSSL's words for a server that answered a ClientHello in plain text. */
+const PLAIN_ANSWER = /WRONG_VERSION_NUMBER|wrong version number|packet length too long|http request/i;
+
 /**
  * A small typed client for the runtime's HTTP API, on undici's fetch so that the connection pool
  * (the trusted CA) is the caller's choice (see tls-trust.ts).
@@ -40,10 +43,20 @@ export class ApiClient {
       const tls = tlsFailure(error, this.url(path));
       if (tls) throw tls;
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      if (this.baseUrl.startsWith("https:") && PLAIN_ANSWER.test(`${cause?.code} ${cause?.message}`)) {
+        // The TLS handshake got a plain-HTTP answer: retrying will not change the protocol.
+        throw new ClientError(
+          "wrong_protocol",
+          `${this.baseUrl} does not speak HTTPS: the TLS handshake got a plain-HTTP answer (${cause?.code ?? cause?.message}).`,
+          `Use ${this.baseUrl.replace(/^https:/, "http:")}: npm start serves plain HTTP unless I2V_TLS_CERT and I2V_TLS_KEY are set.`,
+        );
+      }
       throw new ClientError(
         "unreachable",
         `Cannot reach ${this.url(path)}: ${cause?.code ?? cause?.message ?? (error as Error).message}`,
         "Check --url (scheme, host and port) and that the service is running and reachable from here.",
+        // Which network failure, for callers that tell "not there" from "starting" (waitReady).
+        { network: cause?.code ?? "unknown" },
       );
     }
   }

@@ -87,3 +87,36 @@ function parse(line: string): JobRecord | undefined {
     return undefined;
   }
 }
+
+/**
+ * The summary as a terminal table: a header, a rule, one row per preset, figures right-aligned so
+ * that they line up, then the failures. (`console.table` printed an `(index)` column, quoted
+ * strings and box-drawing characters that mangle in logs and non-UTF-8 terminals.)
+ */
+export function summaryText(summary: LogSummary): string {
+  const s = (ms: number | null) => (ms === null ? "-" : `${(ms / 1000).toFixed(1)} s`);
+  const header = ["preset", "jobs", "ok", "run p50", "run p95", "wait p50", "wait p95"];
+  const rows = summary.presets.map((p) => [
+    p.preset,
+    String(p.jobs),
+    String(p.succeeded),
+    s(p.run_p50_ms),
+    s(p.run_p95_ms),
+    s(p.wait_p50_ms),
+    s(p.wait_p95_ms),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  // The preset name reads left to right; every other column is a figure.
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
+  const failures = Object.entries(summary.failures);
+  return [
+    line(header),
+    line(widths.map((w) => "-".repeat(w))),
+    ...rows.map(line),
+    "",
+    failures.length
+      ? `failures: ${failures.map(([code, n]) => `${code} ${n}`).join(", ")}`
+      : "failures: none",
+  ].join("\n");
+}

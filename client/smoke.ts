@@ -11,6 +11,7 @@ import { sleep } from "../runtime/src/util/sleep.ts";
 import { ApiClient } from "./api-client.ts";
 import { apiErrorFrom, ClientError } from "./api-error.ts";
 import { type FollowMethod, followJob } from "./follow-job.ts";
+import { isLoopback, parseServiceUrl } from "./service-url.ts";
 import { type Phase, phasesOf } from "./smoke-phases.ts";
 import { trustAgent } from "./tls-trust.ts";
 import type { Job } from "./types.ts";
@@ -78,6 +79,7 @@ export class SmokeError extends ClientError {
 export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
   const log = options.log ?? (() => {});
   const timeoutMs = (options.timeoutS ?? 600) * 1000;
+  const serviceUrl = parseServiceUrl(options.url);
   const client = new ApiClient(options.url, options.token, await trustAgent(options.caFile, options.url));
   const imagePath = options.image ?? DEFAULT_SMOKE_IMAGE;
   const image = await readImage(imagePath);
@@ -96,7 +98,12 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
   })();
   try {
     log(`waiting for ${client.url("/readyz")}`);
-    await waitReady(client, timeoutMs, signal);
+    // A runtime on this machine listens before it loads its model: refusals there mean it is not
+    // running, so they end the wait in seconds; a remote box may still be booting.
+    await waitReady(client, timeoutMs, signal, 500, {
+      ...(isLoopback(serviceUrl) ? { refusedGraceMs: LOCAL_START_GRACE_MS } : {}),
+      onWait: log,
+    });
     const readyMs = mark();
     log(`ready after ${(readyMs / 1000).toFixed(1)} s`);
 
@@ -179,6 +186,9 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
     overall.dispose();
   }
 }
+
+/** How long a local runtime may take from `npm start` to listening (tsx and Node start-up). */
+const LOCAL_START_GRACE_MS = 10_000;
 
 const bugHint = "This breaks the API contract (docs/api.md); please report it with the job id.";
 

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Command } from "commander";
-import { summarizeJobLog } from "../client/log-summary.ts";
+import { summarizeJobLog, summaryText } from "../client/log-summary.ts";
 import { cacheDir } from "../runtime/src/config/model-dir.ts";
 import { runCli } from "./lib/cli.ts";
 
@@ -30,24 +30,7 @@ program
       console.log(`no finished jobs in ${sources.join(", ")}`);
       return;
     }
-    const s = (ms: number | null) => (ms === null ? "-" : `${(ms / 1000).toFixed(1)} s`);
-    console.table(
-      summary.presets.map((p) => ({
-        preset: p.preset,
-        jobs: p.jobs,
-        ok: p.succeeded,
-        "run p50": s(p.run_p50_ms),
-        "run p95": s(p.run_p95_ms),
-        "wait p50": s(p.wait_p50_ms),
-        "wait p95": s(p.wait_p95_ms),
-      })),
-    );
-    const failures = Object.entries(summary.failures);
-    console.log(
-      failures.length
-        ? `failures: ${failures.map(([code, n]) => `${code} ${n}`).join(", ")}`
-        : "failures: none",
-    );
+    console.log(summaryText(summary));
   });
 
 await runCli(async () => {

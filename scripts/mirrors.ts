@@ -3,6 +3,7 @@ import {
   catalogRows,
   catalogTable,
   type Distro,
+  type Ecosystem,
   loadCatalog,
   MirrorUserError,
   parseEcosystems,
@@ -92,7 +93,9 @@ program
         ...(opts.fresh ? { cacheFile: false } : {}),
       });
       if (opts.json) {
-        console.log(JSON.stringify({ choices: selection.choices, results: selection.results }, null, 2));
+        const { choices, nothingAnswered, results } = selection;
+        console.log(JSON.stringify({ choices, nothingAnswered, results }, null, 2));
+        warnNothingAnswered(selection.nothingAnswered, ecosystems);
         return;
       }
       console.log(probeTable(selection.results));
@@ -100,13 +103,33 @@ program
         const up = selection.upstream[eco];
         if (up && !up.found) console.log(`${eco}: upstream not probed (${up.reason})`);
       }
-      const chosen = Object.entries(selection.choices)
-        .map(([eco, m]) => `${eco}=${m}`)
-        .join(" ");
+      const measured = Object.entries(selection.choices).filter(
+        ([eco]) => !selection.nothingAnswered.includes(eco as Ecosystem),
+      );
+      const chosen = measured.map(([eco, m]) => `${eco}=${m}`).join(" ") || "none";
       const ms = Math.round(performance.now() - started);
       console.log(`\nprobed ${selection.results.length} targets in ${ms} ms; best: ${chosen}`);
+      warnNothingAnswered(selection.nothingAnswered, ecosystems);
     },
   );
+
+/** Says which ecosystems fall back to upstream unmeasured, and what to check when none answered. */
+function warnNothingAnswered(failed: readonly Ecosystem[], probed: readonly Ecosystem[]): void {
+  if (!failed.length) return;
+  if (failed.length === probed.length) {
+    console.error(
+      "warning: nothing answered, no mirror and no upstream: this machine may be offline, its DNS " +
+        "down or a proxy needed. Every ecosystem uses upstream (the tools' defaults), unmeasured; " +
+        "nothing was cached, so the next probe measures again. Check each target's error, then " +
+        "rerun (--timeout 15 for a slow network).",
+    );
+    return;
+  }
+  console.error(
+    `warning: nothing answered for ${failed.join(", ")}: those use upstream (the tools' defaults), ` +
+      "unmeasured; each failed result says why.",
+  );
+}
 
 program
   .command("render")

@@ -37,6 +37,32 @@ async function generateCli(args: string[], cacheDir: string) {
   }
 }
 
+/** "1.43 s" or "250 ms" -> seconds */
+const seconds = (text: string) =>
+  text.endsWith(" ms") ? Number.parseFloat(text) / 1000 : Number.parseFloat(text);
+
+/** The printed timings add up: stages to their sum, the parts to the total, the total above the stages. */
+function expectFiguresAddUp(stdout: string) {
+  const time = String.raw`([\d.]+ m?s)`;
+  const stages = new RegExp(String.raw`^stages: (.*) \(sum ${time}\)$`, "m").exec(stdout);
+  const total = new RegExp(`^total ${time} `, "m").exec(stdout);
+  const parts = new RegExp(
+    `^  = engine start and model load ${time} \\+ generation ${time} .*\\+ reading and setup ${time};`,
+    "m",
+  ).exec(stdout);
+  expect(stages, stdout).not.toBeNull();
+  expect(total, stdout).not.toBeNull();
+  expect(parts, stdout).not.toBeNull();
+  const each = [...(stages?.[1] ?? "").matchAll(/\w+ ([\d.]+ m?s)/g)].map((m) => seconds(m[1] ?? ""));
+  const sum = seconds(stages?.[2] ?? "");
+  expect(Math.abs(each.reduce((a, b) => a + b, 0) - sum)).toBeLessThan(0.02 * each.length);
+  const [load, generation, rest] = [parts?.[1], parts?.[2], parts?.[3]].map((t) => seconds(t ?? ""));
+  const whole = seconds(total?.[1] ?? "");
+  expect(Math.abs((load ?? 0) + (generation ?? 0) + (rest ?? 0) - whole)).toBeLessThan(0.03);
+  expect(generation).toBeGreaterThanOrEqual(sum - 0.01);
+  expect(whole).toBeGreaterThan(sum);
+}
+
 describe("npm run generate", () => {
   it.skipIf(!hasTool("ffprobe", ["-version"]))(
     "quick preset from a clean cache: an MP4 with the preset's frames and fps, and timings",
@@ -52,6 +78,7 @@ describe("npm run generate", () => {
       expect(result.stdout).toMatch(/^stages: preprocess \d+ ms, .*denoise .*encode .*$/m);
       expect(result.stdout).toMatch(/^total [\d.]+ m?s \(inference [\d.]+ m?s, peak memory \d+ MiB\)$/m);
       expect(result.stdout).toMatch(/256x256, 8 frames at 8 fps, seed 1/);
+      expectFiguresAddUp(result.stdout);
       const info = await probeVideo(out);
       expect(info).toMatchObject({
         codec: "h264",

@@ -35,7 +35,7 @@ export {
   probeTargets,
 } from "./probe/probe.ts";
 export { catalogTargets, type ProbeCatalogOptions, probeCatalog } from "./probe/probe-catalog.ts";
-export { autoChoice, failoverOrder, rankResults, selectMirror } from "./probe/rank.ts";
+export { autoChoice, failoverOrder, nothingAnswered, rankResults, selectMirror } from "./probe/rank.ts";
 export { type Selection, type SelectOptions, selectMirrors } from "./probe/select.ts";
 export { USER_AGENT } from "./probe/user-agent.ts";
 export { type RenderOptions, type RenderReport, renderMirrorConfig } from "./render/render.ts";

@@ -1,11 +1,21 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
+
+/** A loopback port nothing listens on (bound once, then closed). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 const cli = (args: string[]) =>
   run(process.execPath, ["--import", "tsx", "scripts/mirrors.ts", ...args], {
     cwd: process.cwd(),
@@ -43,5 +53,36 @@ describe("npm run mirrors", () => {
     expect(stdout.split("\n")[0]).toMatch(/^ecosystem\s+mirror\s+url\s+source/);
     expect(stdout).toContain("npmmirror");
     expect(stdout).not.toMatch(/^debian/m);
+  });
+
+  it("probe says when nothing answered instead of naming a best mirror", async () => {
+    // conda has no upstream to detect here, and the only mirror's port is closed.
+    const dir = await mkdtemp(path.join(tmpdir(), "cli-"));
+    const catalog = path.join(dir, "catalog.yaml");
+    const shipped = await readFile("mirrors/catalog.yaml", "utf8");
+    const closed = await closedPort();
+    await writeFile(
+      catalog,
+      `${shipped.slice(0, shipped.indexOf("\nproviders:"))}
+providers:
+  closed:
+    { name: Closed, kind: campus, site: "http://127.0.0.1:${closed}/", source: test,
+      offers: { conda: { url: "http://127.0.0.1:${closed}/conda", source: test } } }
+`,
+    );
+    const { stdout, stderr } = await cli([
+      "probe",
+      "--fresh",
+      "--ecosystem",
+      "conda",
+      "--timeout",
+      "2",
+      "--catalog",
+      catalog,
+    ]);
+    expect(stdout).toMatch(/conda\s+closed\s+FAIL.*ECONNREFUSED/);
+    expect(stdout).toMatch(/best: none$/m);
+    expect(stderr).toMatch(/warning: nothing answered, no mirror and no upstream: .*offline/);
+    expect(stderr).toMatch(/uses upstream .*unmeasured; nothing was cached/);
   });
 });

@@ -18,10 +18,17 @@ let selectedPreset;
 let stopFollowing;
 /** @type {import("./contract").Job | undefined} */
 let currentJob;
+/**
+ * The job the Generate button made, while it is uploading (`"uploading"`) or queued or running:
+ * the button stays disabled until it ends, so a double click (or Enter pressed twice) makes one job.
+ * @type {string | undefined}
+ */
+let pendingJob;
 
 adoptTokenFromUrl();
 onUnauthorized(askForToken);
-const image = setupImageInput($("image"), $("drop-zone"), $("preview"), $("drop-hint"));
+// A new photo answers "Choose a photo first." and any complaint about the previous one.
+const image = setupImageInput($("image"), $("drop-zone"), $("preview"), $("drop-hint"), () => clearError());
 form.addEventListener("submit", (event) => {
   event.preventDefault();
   submit();
@@ -30,8 +37,21 @@ $("cancel").addEventListener("click", cancel);
 loadSystem();
 loadPresets();
 loadRecent();
+// The header's queue count stays live while the page is open (cheap: one small GET).
+setInterval(() => {
+  if (document.visibilityState === "visible") loadSystem();
+}, 5000);
+
+/** Enables Generate again, or keeps it disabled with a label that says why. */
+function setPending(/** @type {string | undefined} */ job, /** @type {string} */ label = "Generating…") {
+  pendingJob = job;
+  const button = $("submit");
+  button.disabled = job !== undefined;
+  button.textContent = job === undefined ? "Generate video" : label;
+}
 
 async function submit() {
+  if (pendingJob) return;
   clearError();
   const file = image.file();
   if (!file) return showError({ message: "Choose a photo first.", hint: "Drop it on the box or click it." });
@@ -52,36 +72,48 @@ async function submit() {
     const value = String(new FormData(form).get(name) ?? "").trim();
     if (value !== "") body.set(name, value);
   }
-  const button = $("submit");
-  button.disabled = true;
-  button.textContent = "Uploading…";
+  setPending("uploading", "Uploading…");
   try {
-    open(await api("/v1/jobs", { method: "POST", body }));
+    /** @type {import("./contract").Job} */
+    const job = await api("/v1/jobs", { method: "POST", body });
+    setPending(isTerminal(job) ? undefined : job.id);
+    open(job);
     loadRecent();
   } catch (error) {
+    setPending(undefined);
     showError(/** @type {Error} */ (error));
     if (/** @type {any} */ (error).code === "insufficient_memory") loadPresets();
-  } finally {
-    button.disabled = false;
-    button.textContent = "Generate video";
   }
 }
 
 /** Shows a job, and follows it while it is not finished. */
 function open(/** @type {import("./contract").Job} */ job) {
   stopFollowing?.();
+  // Opening another job stops following the one Generate made: the button is free again.
+  if (pendingJob && pendingJob !== "uploading" && pendingJob !== job.id) setPending(undefined);
   currentJob = job;
   clearError();
   showJob(job);
+  loadSystem();
   if (isTerminal(job)) return;
+  let status = job.status;
   stopFollowing = followJob(
     job.id,
     (next) => {
       currentJob = next;
       showJob(next);
-      if (isTerminal(next)) loadRecent();
+      // Queued -> running -> done each move the header's count.
+      if (next.status !== status) loadSystem();
+      status = next.status;
+      if (isTerminal(next)) {
+        if (pendingJob === next.id) setPending(undefined);
+        loadRecent();
+      }
     },
-    (error) => showError(/** @type {Error} */ (error)),
+    (error) => {
+      if (pendingJob === job.id) setPending(undefined);
+      showError(/** @type {Error} */ (error));
+    },
   );
 }
 
@@ -152,14 +184,22 @@ async function loadRecent() {
   }
 }
 
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let systemRetry;
+
 async function loadSystem() {
   try {
     /** @type {import("./contract").System} */
     const s = await api("/v1/system");
     if (!s.ready || !s.model || !s.memory) {
       $("system").textContent = "Loading the model…";
-      // Presets cannot say what fits until the model is loaded: look again shortly.
-      setTimeout(() => loadSystem().then(loadPresets), 2000);
+      // Presets cannot say what fits until the model is loaded: look again shortly (once: the
+      // periodic refresh calls this too).
+      if (!systemRetry)
+        systemRetry = setTimeout(() => {
+          systemRetry = undefined;
+          loadSystem().then(loadPresets);
+        }, 2000);
       return;
     }
     const gb = (/** @type {number} */ mb) => `${(mb / 1024).toFixed(1)} GB`;

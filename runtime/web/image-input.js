@@ -6,9 +6,10 @@
  * @param {HTMLElement} zone
  * @param {HTMLImageElement} preview
  * @param {HTMLElement} hint
+ * @param {(file: File) => void} [onChange] called with each newly chosen photo
  * @returns {{file(): File | undefined}}
  */
-export function setupImageInput(input, zone, preview, hint) {
+export function setupImageInput(input, zone, preview, hint, onChange) {
   /** @type {File | undefined} */
   let file;
   const show = (/** @type {File | undefined} */ next) => {
@@ -19,6 +20,7 @@ export function setupImageInput(input, zone, preview, hint) {
     preview.alt = `Preview of ${next.name}`;
     preview.hidden = false;
     hint.hidden = true;
+    onChange?.(next);
   };
   input.addEventListener("change", () => show(input.files?.[0]));
   zone.addEventListener("dragover", (event) => {

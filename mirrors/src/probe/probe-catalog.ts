@@ -46,7 +46,14 @@ export async function probeCatalog(catalog: Catalog, options: ProbeCatalogOption
   const cached = targets.map((t) => options.cache?.get(t, rangeBytes));
   const todo = targets.filter((_, i) => !cached[i]);
   const fresh = await probeTargets(todo, options);
-  options.cache?.put(fresh, rangeBytes);
+  // A run in which nothing answered says more about this machine's network right now (offline,
+  // DNS down, a proxy needed) than about the mirrors: keeping it would make `--mirror auto` pick
+  // upstream unmeasured for the failures' TTL. Targets never started were not measured at all.
+  if (fresh.some((r) => r.ok))
+    options.cache?.put(
+      fresh.filter((r) => !r.notStarted),
+      rangeBytes,
+    );
   let next = 0;
   return targets.map((_, i) => cached[i] ?? (fresh[next++] as ProbeResult));
 }

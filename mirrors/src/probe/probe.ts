@@ -1,6 +1,8 @@
 import pLimit, { type LimitFunction } from "p-limit";
+import { Agent, fetch as undiciFetch } from "undici";
 import { deadline } from "../../../runtime/src/util/deadline.ts";
 import type { Ecosystem } from "../catalog/schema.ts";
+import { createProbeResolver, LookupError, type ProbeResolver } from "./resolve.ts";
 import { USER_AGENT } from "./user-agent.ts";
 
 /** One thing to measure: a mirror's probe object for one ecosystem. */
@@ -35,6 +37,8 @@ export interface ProbeResult {
   error?: string;
   /** Served from the on-disk cache rather than measured now. */
   cached?: boolean;
+  /** Queued behind its host's cap until the deadline: never measured, so never cached. */
+  notStarted?: boolean;
 }
 
 export interface ProbeOptions {
@@ -46,6 +50,12 @@ export interface ProbeOptions {
   rangeBytes?: number;
   userAgent?: string;
   signal?: AbortSignal;
+  /**
+   * Name servers (`ip` or `ip:port`) for the probe's own resolver (default: the system's). Names
+   * are resolved by c-ares, once per host, never on libuv's thread pool: see resolve.ts.
+   */
+  dnsServers?: readonly string[];
+  /** Replaces the HTTP client (and with it the probe's resolver); for tests of the measuring alone. */
   fetch?: typeof fetch;
 }
 
@@ -66,6 +76,19 @@ export async function probeTargets(
 ): Promise<ProbeResult[]> {
   const deadlineMs = options.deadlineMs ?? DEFAULT_PROBE.deadlineMs;
   const { signal, dispose } = deadline(deadlineMs, options.signal);
+  const resolver = createProbeResolver({
+    signal,
+    ...(options.dnsServers ? { servers: options.dnsServers } : {}),
+  });
+  // A client of its own per run: connections use the run's resolver and end with the run.
+  const agent = new Agent({ connect: { lookup: resolver.lookup } });
+  const client: Client = {
+    resolver,
+    fetch:
+      options.fetch ??
+      ((url, init) =>
+        undiciFetch(url, { ...(init as object), dispatcher: agent }) as unknown as Promise<Response>),
+  };
   const limits = new Map<string, LimitFunction>();
   const perHost = options.perHostConcurrency ?? DEFAULT_PROBE.perHostConcurrency;
   const running = Promise.all(
@@ -76,10 +99,20 @@ export async function probeTargets(
         limit = pLimit(perHost);
         limits.set(host, limit);
       }
-      return limit(() => probeOne(target, signal, options));
+      return limit(() => probeOne(target, signal, client, options));
     }),
   );
-  return running.finally(dispose);
+  return running.finally(() => {
+    dispose();
+    resolver.close();
+    // Bodies were cancelled or read; what is left open (a hung mirror) is torn down, not awaited.
+    void agent.destroy().catch(() => {});
+  });
+}
+
+interface Client {
+  resolver: ProbeResolver;
+  fetch: (url: string, init: RequestInit) => Promise<Response>;
 }
 
 function hostOf(url: string): string {
@@ -93,6 +126,7 @@ function hostOf(url: string): string {
 async function probeOne(
   target: ProbeTarget,
   signal: AbortSignal,
+  client: Client,
   options: ProbeOptions,
 ): Promise<ProbeResult> {
   const rangeBytes = options.rangeBytes ?? DEFAULT_PROBE.rangeBytes;
@@ -109,9 +143,10 @@ async function probeOne(
     return { ...base, ok, status, latencyMs, bytes, elapsedMs, throughputBps, partial: false, ...extra };
   };
   // A target still queued behind its host's cap when the deadline passed never starts.
-  if (signal.aborted) return done(false, { error: "deadline reached before this probe could start" });
+  if (signal.aborted)
+    return done(false, { error: "deadline reached before this probe could start", notStarted: true });
   try {
-    const response = await (options.fetch ?? fetch)(target.url, {
+    const response = await client.fetch(target.url, {
       signal,
       redirect: "follow",
       headers: {
@@ -141,13 +176,28 @@ async function probeOne(
   } catch (error) {
     // The deadline cut a body that was arriving: what came is still an honest measurement.
     if (signal.aborted && bytes > 0) return done(true, { partial: true });
-    return done(false, { error: describe(error, signal) });
+    return done(false, { error: describe(error, signal, client.resolver, hostnameOf(target.url)) });
   }
 }
 
-function describe(error: unknown, signal: AbortSignal): string {
-  if (signal.aborted) return "no answer before the deadline";
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  if (cause?.code) return `${cause.code}${cause.message ? `: ${cause.message}` : ""}`;
+function hostnameOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return url;
+  }
+}
+
+function describe(error: unknown, signal: AbortSignal, resolver: ProbeResolver, hostname: string): string {
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause instanceof LookupError) return cause.message;
+  if (signal.aborted)
+    return resolver.pending(hostname)
+      ? `name lookup of ${hostname}: no answer before the deadline`
+      : "no answer before the deadline";
+  const coded = cause as { code?: string; message?: string } | undefined;
+  if (coded?.code) return `${coded.code}${coded.message ? `: ${coded.message}` : ""}`;
+  // undici's "fetch failed" says nothing alone; its cause does (e.g. "bad port").
+  if (coded?.message) return coded.message;
   return error instanceof Error ? error.message : String(error);
 }

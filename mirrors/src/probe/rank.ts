@@ -28,6 +28,17 @@ export function failoverOrder(results: readonly ProbeResult[], ecosystem: Ecosys
   return healthy.includes("upstream") ? healthy : [...healthy, "upstream"];
 }
 
+/**
+ * Ecosystems for which no target (no mirror, not upstream) answered properly: their choice is
+ * `upstream` by default, unmeasured, and a report must say so rather than call it the best.
+ */
+export function nothingAnswered(
+  results: readonly ProbeResult[],
+  ecosystems: readonly Ecosystem[],
+): Ecosystem[] {
+  return ecosystems.filter((eco) => !selectMirror(results, eco));
+}
+
 /** Per ecosystem, the selected mirror's name; `upstream` where nothing healthy was found. */
 export function autoChoice(
   results: readonly ProbeResult[],

@@ -3,7 +3,7 @@ import { type DetectOptions, detectUpstream, type Upstream } from "../upstream/d
 import { DEFAULT_CACHE_FILE, DEFAULT_CACHE_TTL_MS, ProbeCache } from "./cache.ts";
 import type { ProbeOptions, ProbeResult } from "./probe.ts";
 import { probeCatalog } from "./probe-catalog.ts";
-import { autoChoice } from "./rank.ts";
+import { autoChoice, nothingAnswered } from "./rank.ts";
 
 export interface SelectOptions extends ProbeOptions {
   catalog: Catalog;
@@ -20,6 +20,8 @@ export interface SelectOptions extends ProbeOptions {
 export interface Selection {
   /** Per ecosystem, the chosen mirror name (`upstream` when nothing healthy answered). */
   choices: Partial<Record<Ecosystem, string>>;
+  /** Ecosystems where nothing answered: their `upstream` choice is the default, not a measurement. */
+  nothingAnswered: Ecosystem[];
   results: ProbeResult[];
   upstream: Partial<Record<Ecosystem, Upstream>>;
 }
@@ -45,5 +47,10 @@ export async function selectMirrors(options: SelectOptions): Promise<Selection> 
       : await ProbeCache.open(cacheFile, options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS);
   const results = await probeCatalog(options.catalog, { ...options, upstream, ...(cache ? { cache } : {}) });
   await cache?.save();
-  return { choices: autoChoice(results, options.ecosystems), results, upstream };
+  return {
+    choices: autoChoice(results, options.ecosystems),
+    nothingAnswered: nothingAnswered(results, options.ecosystems),
+    results,
+    upstream,
+  };
 }

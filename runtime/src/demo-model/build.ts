@@ -16,7 +16,7 @@ import { vaeDecoderGraph } from "./graphs/vae-decoder.ts";
 import { demoTokenizerJson } from "./tokenizer-json.ts";
 
 /** Bump when the demo's graphs change, so cached builds are not reused. */
-const DEMO_VERSION = 2;
+const DEMO_VERSION = 3;
 
 /** The folder a demo model of this size is built into under `cacheDir`. */
 export function demoModelDir(cacheDir: string, size: DemoSize = DEFAULT_DEMO_SIZE): string {

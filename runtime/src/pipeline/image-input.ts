@@ -1,5 +1,6 @@
 import sharp from "sharp";
 import { I2vError } from "../errors.ts";
+import { unreadableImage } from "./decode-failure.ts";
 import { centerCropWide, pilResize, type RgbImage } from "./pil-resample.ts";
 
 /** Limits checked before an image is fully decoded. */
@@ -85,7 +86,7 @@ export async function prepareImage(
       data: new Uint8Array(data.buffer, data.byteOffset, data.length),
     };
   } catch (error) {
-    throw new I2vError("invalid_image", `The image could not be decoded: ${(error as Error).message}`);
+    throw unreadableImage(error);
   }
   const main = centerCropWide(decoded, width, height);
   const square = centerCropWide(decoded, width, width);
@@ -107,7 +108,7 @@ export async function inspectImage(bytes: Uint8Array, limits: ImageLimits = DEFA
     // "not a readable image"; the size is checked against limits.maxPixels below instead.
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (error) {
-    throw new I2vError("invalid_image", `The file is not a readable image: ${(error as Error).message}`);
+    throw unreadableImage(error);
   }
   const format = meta.format ?? "unknown";
   if (!ACCEPTED_FORMATS.has(format)) {

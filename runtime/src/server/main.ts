@@ -1,5 +1,6 @@
 import pino from "pino";
 import { parseServiceConfig } from "../config/service-config.ts";
+import { listeningMessage } from "./listening-message.ts";
 import { startService } from "./start.ts";
 
 /**
@@ -26,7 +27,10 @@ try {
   if (hint) console.error(`hint: ${hint}`);
   process.exit(1);
 }
-logger.info({ url: running.url, data_dir: config.dataDir }, `listening on ${running.url}`);
+logger.info(
+  { url: running.url, host: config.host, data_dir: config.dataDir },
+  listeningMessage(config.host, running.url),
+);
 running.ready.then(
   () => logger.info(`ready: open ${running.url} in a browser`),
   (error) => {

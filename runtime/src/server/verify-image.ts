@@ -1,5 +1,5 @@
 import sharp from "sharp";
-import { I2vError } from "../errors.ts";
+import { unreadableImage } from "../pipeline/decode-failure.ts";
 import type { ImageLimits } from "../pipeline/image-input.ts";
 
 /**
@@ -15,6 +15,6 @@ export async function verifyImageDecodes(bytes: Uint8Array, limits: ImageLimits)
       .raw()
       .toBuffer();
   } catch (error) {
-    throw new I2vError("invalid_image", `The image could not be decoded: ${(error as Error).message}`);
+    throw unreadableImage(error);
   }
 }

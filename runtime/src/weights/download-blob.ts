@@ -4,6 +4,7 @@ import { renameDurable } from "../util/durable-write.ts";
 import { ModelFetchError, userError } from "./errors.ts";
 import { feedFile, startDigest } from "./hash.ts";
 import { type HttpContext, isNetworkError, waitForRetry } from "./http.ts";
+import { networkCause, networkError } from "./network-cause.ts";
 import { openRange, TransientHttpError, UpstreamChangedError } from "./range-request.ts";
 import { readBody } from "./read-body.ts";
 import type { FetchEvent, RemoteFile } from "./types.ts";
@@ -104,7 +105,8 @@ export async function downloadBlob(d: BlobDownload): Promise<number> {
         continue;
       }
       if (!isNetworkError(error) && !stall.expired) throw error;
-      await waitForRetry(ctx, failures++, { url: d.url, reason: `connection lost on ${file.path}` });
+      if (networkCause(error).final) throw networkError(error, d.url, ctx.endpoint, failures + 1);
+      await waitForRetry(ctx, failures++, { url: d.url, reason: `connection lost on ${file.path}`, error });
       continue;
     } finally {
       stall.dispose();

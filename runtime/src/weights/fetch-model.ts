@@ -74,6 +74,7 @@ export async function fetchModel(options: FetchModelOptions): Promise<FetchModel
   const emit = options.onEvent ?? (() => {});
   const ctx: HttpContext = {
     repo: ref.repo,
+    endpoint: endpoint.url,
     // A Hugging Face token is only ever sent to a Hugging Face compatible endpoint.
     token: endpoint.kind === "hf" ? resolveToken(options.token, env) : undefined,
     signal: options.signal,

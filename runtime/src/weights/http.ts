@@ -1,11 +1,14 @@
 import { deadline } from "../util/deadline.ts";
 import { sleep } from "../util/sleep.ts";
-import { httpError, userError } from "./errors.ts";
+import { httpError } from "./errors.ts";
+import { networkCause, networkError } from "./network-cause.ts";
 import { backoffMs, isTransientStatus, parseRetryAfter, type RetryPolicy } from "./retry.ts";
 
 /** What one HTTP exchange needs from the fetch around it. */
 export interface HttpContext {
   repo: string;
+  /** The endpoint's base URL, so that hints suggest other endpoints, never this one. */
+  endpoint?: string;
   token?: string;
   signal?: AbortSignal;
   retry: RetryPolicy;
@@ -37,6 +40,8 @@ export async function waitForRetry(
     retryAfter?: string | null;
     reason: string;
     errorCode?: string | null;
+    /** The connection failure itself, whose cause the final error names (DNS, refused, TLS...). */
+    error?: unknown;
   },
 ): Promise<void> {
   const retryAfterMs = parseRetryAfter(failure.retryAfter ?? null);
@@ -50,11 +55,7 @@ export async function waitForRetry(
         errorCode: failure.errorCode,
       });
     }
-    throw userError(
-      `${failure.reason} (${failure.url}); gave up after ${attempt + 1} attempts`,
-      "check the network, or pick a reachable endpoint with --endpoint URL or --mirror hf-mirror",
-      "unreachable",
-    );
+    throw networkError(failure.error ?? new Error(failure.reason), failure.url, ctx.endpoint, attempt + 1);
   }
   const waitMs = backoffMs(ctx.retry, attempt, retryAfterMs);
   ctx.onRetry?.(failure.reason, waitMs);
@@ -81,7 +82,10 @@ export function metadataFetch(ctx: HttpContext): typeof fetch {
       } catch (error) {
         hung.dispose();
         if (ctx.signal?.aborted || !isNetworkError(error)) throw error;
-        await waitForRetry(ctx, attempt, { url, reason: `connection failed: ${(error as Error).message}` });
+        const cause = networkCause(error);
+        // A name DNS does not know, or a certificate refused, will be the same on the next try.
+        if (cause.final) throw networkError(error, url, ctx.endpoint, attempt + 1);
+        await waitForRetry(ctx, attempt, { url, reason: `connection failed: ${cause.code}`, error });
         continue;
       }
       if (res.ok) return res;

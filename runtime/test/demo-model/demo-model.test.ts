@@ -91,3 +91,50 @@ describe("the demo model's graphs", () => {
     expect(zoom[0]).toBe(0);
   });
 });
+
+describe("the demo's camera pan", () => {
+  let model: LoadedModel;
+  beforeAll(async () => {
+    model = await loadDemo();
+  });
+  afterAll(async () => {
+    await model?.release();
+  });
+
+  /** Decodes `pixels` [3,h,w] with constant motion planes (pan x, pan y, zoom). */
+  async function render(pixels: Float32Array, h: number, w: number, motion: [number, number, number]) {
+    const enc = await model.sessions.run("vae_encoder", {
+      sample: new ort.Tensor("float32", pixels, [1, 3, h, w]),
+    });
+    const latent = Float32Array.from(enc.latent!.data as Float32Array);
+    const plane = (h / 4) * (w / 4);
+    for (let m = 0; m < 3; m++)
+      latent.fill(motion[m]!, (LATENT_CHANNELS - 3 + m) * plane, (LATENT_CHANNELS - 2 + m) * plane);
+    const dec = await model.sessions.run("vae_decoder", {
+      latent_sample: new ort.Tensor("float32", latent, [1, LATENT_CHANNELS, h / 4, w / 4]),
+    });
+    return dec.sample!.data as Float32Array;
+  }
+
+  it("slides the picture without zooming: a pan of a quarter width is an 8-pixel shift of 64", async () => {
+    const [h, w] = [32, 64];
+    const pixels = Float32Array.from({ length: 3 * h * w }, (_, i) => ((i * 37) % 255) / 127.5 - 1);
+    // Normalized x runs -1..1 over the width: 0.25 moves the view 0.25 * 64 / 2 = 8 pixels right.
+    const out = await render(pixels, h, w, [0.25, 0, 0]);
+    const at = (a: Float32Array, c: number, y: number, x: number) => a[(c * h + y) * w + x]!;
+    let worst = 0;
+    for (let c = 0; c < 3; c++)
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w - 8; x++)
+          worst = Math.max(worst, Math.abs(at(out, c, y, x) - at(pixels, c, y, x + 8)));
+    expect(worst).toBeLessThan(1e-4);
+    // Where the view leaves the picture, its edge is mirrored back in, not cropped or zoomed.
+    for (let c = 0; c < 3; c++)
+      for (let y = 0; y < h; y++)
+        for (let k = 0; k < 8; k++)
+          expect(Math.abs(at(out, c, y, w - 8 + k) - at(pixels, c, y, w - 1 - k))).toBeLessThan(1e-4);
+    // And no motion is still the identity, so frame 0 equals the input.
+    const still = await render(pixels, h, w, [0, 0, 0]);
+    expect(Math.max(...still.map((v, i) => Math.abs(v - pixels[i]!)))).toBeLessThan(1e-4);
+  });
+});

@@ -3,8 +3,8 @@ import { DEMO, IMAGE_LATENT_CHANNELS, LATENT_CHANNELS } from "../constants.ts";
 
 /**
  * VAE decoder: pixel shuffle back to the image, then render the camera the latent's motion
- * channels ask for (pan and zoom as an affine warp). Zero motion is the identity, so frame 0 is
- * the input image.
+ * channels ask for (pan as a translation, zoom as a scale, one affine warp). Zero motion is the
+ * identity, so frame 0 is the input image.
  */
 export function vaeDecoderGraph(): Uint8Array {
   const g = new GraphBuilder("demo_vae_decoder");
@@ -39,9 +39,10 @@ export function vaeDecoderGraph(): Uint8Array {
   const panX = g.op("Clip", [pick(0), g.scalar(-pan), g.scalar(pan)]);
   const panY = g.op("Clip", [pick(1), g.scalar(-pan), g.scalar(pan)]);
   const zoom = g.op("Clip", [pick(2), g.scalar(zoomOut), g.scalar(zoomIn)]);
-  // Scale < 1 zooms in; panning also zooms in just enough that the view stays inside the picture.
-  const largestPan = g.op("Max", [g.op("Abs", [panX]), g.op("Abs", [panY])]);
-  const scale = g.op("Mul", [g.op("Exp", [g.op("Neg", [zoom])]), g.op("Sub", [g.scalar(1), largestPan])]);
+  // Scale < 1 zooms in; a pan only translates (no zoom to keep the view inside the picture, which
+  // made "pan left" look like a zoom): where the view leaves the picture, GridSample's reflection
+  // padding mirrors its edge back in.
+  const scale = g.op("Exp", [g.op("Neg", [zoom])]);
   const zero = g.op("Mul", [panX, g.scalar(0)]);
   const thetaFlat = g.op("Concat", [scale, zero, panX, zero, scale, panY], { axis: 1 });
   const theta = g.op("Reshape", [thetaFlat, g.constInt([-1, 2, 3])]);
