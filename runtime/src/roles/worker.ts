@@ -7,13 +7,14 @@ import type { ServiceConfig } from "../config/service-config.ts";
 import type { InferenceEngine } from "../engine/engine.ts";
 import type { Job } from "../jobs/job.ts";
 import type { GenerateResult } from "../pipeline/generate.ts";
-import { SharedJobs } from "../queue/shared-jobs.ts";
+import { SharedQueue } from "../queue/shared-queue.ts";
 import { SharedWorker } from "../queue/shared-worker.ts";
 import { bearerAuth } from "../server/auth.ts";
+import { listen } from "../server/listen.ts";
 import { loadModel } from "../server/load-model.ts";
 import { systemRoutes } from "../server/routes/system.ts";
+import { type RunningService, VERSION } from "../server/running-service.ts";
 import { Service } from "../server/service.ts";
-import { type listen as listenFn, type RunningService, VERSION } from "../server/start.ts";
 import { openStorage } from "../storage/open.ts";
 
 /**
@@ -21,14 +22,10 @@ import { openStorage } from "../storage/open.ts";
  * /livez, /readyz (model loaded, queue and storage reachable), /metrics and the system facts on
  * its own PORT, for health checks and Prometheus.
  */
-export async function startWorkerRole(
-  config: ServiceConfig,
-  logger: Logger,
-  listen: typeof listenFn,
-): Promise<RunningService> {
+export async function startWorkerRole(config: ServiceConfig, logger: Logger): Promise<RunningService> {
   const storage = openStorage(config.storageUrl as string);
   await storage.check();
-  const jobs = await SharedJobs.open(
+  const jobs = await SharedQueue.open(
     config.queueUrl as string,
     storage,
     { capacityPerWorker: config.queueCapacity },
@@ -62,6 +59,7 @@ export async function startWorkerRole(
         attempts: config.jobAttempts,
         deadlineMs: config.jobDeadlineMs,
         imageLimits: config.imageLimits,
+        progressEventMs: config.webhooks.progressIntervalMs,
         scratchDir: path.join(config.dataDir, "scratch"),
       },
       logger,
@@ -76,14 +74,14 @@ export async function startWorkerRole(
       memory: await admission.reading(),
       published_at: new Date().toISOString(),
     });
-    service.attach({ engine, queue: jobs, admission, manifest: manifest });
+    service.attach({ engine, admission, manifest });
     logger.info({ model: info, worker_id: config.workerId }, "worker ready: taking jobs");
   })();
   ready.catch((error) => logger.error({ err: error }, "worker failed to start"));
 
   return {
     service,
-    app: app as RunningService["app"],
+    app,
     url,
     ready,
     reloadCertificate,

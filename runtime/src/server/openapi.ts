@@ -126,7 +126,11 @@ function paths(generate: JsonSchema): Record<string, unknown> {
         parameters: [
           { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 100, default: 20 } },
         ],
-        responses: { "200": json("The jobs", ref("JobList")), ...COMMON_ERRORS },
+        responses: {
+          "200": json("The jobs", ref("JobList")),
+          "400": error("invalid_parameters (limit outside 1..100)"),
+          ...COMMON_ERRORS,
+        },
       },
     },
     "/v1/jobs/{id}": {
