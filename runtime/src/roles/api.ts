@@ -8,14 +8,13 @@ import {
   readPublishedModel,
   type WorkerBeat,
 } from "../queue/published-model.ts";
-import { SharedQueue } from "../queue/shared-queue.ts";
 import { createApp } from "../server/app.ts";
 import { listen } from "../server/listen.ts";
 import { type RunningService, VERSION } from "../server/running-service.ts";
 import { type LoadedParts, type RequestModel, Service } from "../server/service.ts";
-import { openStorage } from "../storage/open.ts";
 import { WebhookDispatcher } from "../webhooks/dispatcher.ts";
 import { BacklogMetrics } from "./backlog-metrics.ts";
+import { openSharedBackends } from "./shared-backends.ts";
 
 /** How often the API re-reads what the workers publish (model, memory, who is in service). */
 const CATALOG_REFRESH_MS = 2000;
@@ -39,14 +38,7 @@ const PROVISIONAL_MANIFEST: RequestModel = {
  * storage; presets, limits and memory estimates from what the workers publish.
  */
 export async function startApiRole(config: ServiceConfig, logger: Logger): Promise<RunningService> {
-  const storage = openStorage(config.storageUrl as string);
-  await storage.check();
-  const jobs = await SharedQueue.open(
-    config.queueUrl as string,
-    storage,
-    { capacityPerWorker: config.queueCapacity },
-    logger,
-  );
+  const { storage, jobs } = await openSharedBackends(config, logger);
   const service = new Service(config, { jobs, storage }, logger, VERSION);
   const app = createApp(service);
   const { server, url, reloadCertificate } = await listen(app, config, logger);

@@ -7,7 +7,6 @@ import type { ServiceConfig } from "../config/service-config.ts";
 import type { InferenceEngine } from "../engine/engine.ts";
 import type { Job } from "../jobs/job.ts";
 import type { GenerateResult } from "../pipeline/generate.ts";
-import { SharedQueue } from "../queue/shared-queue.ts";
 import { SharedWorker } from "../queue/shared-worker.ts";
 import { bearerAuth } from "../server/auth.ts";
 import { listen } from "../server/listen.ts";
@@ -15,7 +14,7 @@ import { loadModel } from "../server/load-model.ts";
 import { systemRoutes } from "../server/routes/system.ts";
 import { type RunningService, VERSION } from "../server/running-service.ts";
 import { Service } from "../server/service.ts";
-import { openStorage } from "../storage/open.ts";
+import { openSharedBackends } from "./shared-backends.ts";
 
 /**
  * The worker role: loads the model once, takes jobs from the shared queue, and serves only
@@ -23,14 +22,7 @@ import { openStorage } from "../storage/open.ts";
  * its own PORT, for health checks and Prometheus.
  */
 export async function startWorkerRole(config: ServiceConfig, logger: Logger): Promise<RunningService> {
-  const storage = openStorage(config.storageUrl as string);
-  await storage.check();
-  const jobs = await SharedQueue.open(
-    config.queueUrl as string,
-    storage,
-    { capacityPerWorker: config.queueCapacity },
-    logger,
-  );
+  const { queueUrl, storage, jobs } = await openSharedBackends(config, logger);
   const service = new Service(config, { jobs, storage }, logger, VERSION);
   const finished = new EventEmitter<{ finished: [Job, GenerateResult | undefined] }>();
   service.observe(finished);
@@ -47,7 +39,7 @@ export async function startWorkerRole(config: ServiceConfig, logger: Logger): Pr
     const { manifest, memoryModel, admission } = model;
     worker = new SharedWorker(
       jobs.redis,
-      config.queueUrl as string,
+      queueUrl,
       storage,
       engine,
       admission,
