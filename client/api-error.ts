@@ -1,18 +1,20 @@
+import { UserError } from "../runtime/src/util/user-facing-error.ts";
 import type { ApiErrorBody } from "./types.ts";
 
 /**
  * An error a user of the client can act on. `hint` says what to do about it, so the CLI helper
  * (scripts/lib/cli.ts) prints it as a user error rather than a bug.
  */
-export class ClientError extends Error {
+export class ClientError extends UserError {
+  override name = "ClientError";
+  declare readonly code: string;
   constructor(
-    readonly code: string,
+    code: string,
     message: string,
-    readonly hint: string,
+    hint: string,
     readonly details?: Record<string, unknown>,
   ) {
-    super(message);
-    this.name = "ClientError";
+    super(message, hint, { code });
   }
 }
 

@@ -1,17 +1,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { UserError } from "../runtime/src/util/user-facing-error.ts";
 import type { RawConfig } from "./settings.ts";
 
 /** A mistake the user can fix; `hint` says how (scripts/lib/cli.ts prints both). */
-export class InfraUserError extends Error {
+export class InfraUserError extends UserError {
   override name = "InfraUserError";
-  constructor(
-    message: string,
-    readonly hint: string,
-  ) {
-    super(message);
-  }
 }
 
 /** Which file a stack's config was read from, and its raw `i2v:*` values (plus `region`). */

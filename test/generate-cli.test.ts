@@ -4,23 +4,18 @@
  * message, a hint, a non-zero exit and no output file.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
 import { readdir, writeFile } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { probeVideo } from "../runtime/src/encode/probe.ts";
 import { PRESETS } from "../runtime/src/pipeline/presets.ts";
+import { tempDir } from "./support/temp-dir.ts";
 import { hasTool } from "./support/tools.ts";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "..");
 const fixture = path.join(root, "test", "fixtures", "astronaut.png");
-
-function tempDir(prefix: string): string {
-  return mkdtempSync(path.join(os.tmpdir(), prefix));
-}
 
 /** Runs the CLI; resolves with its exit code and output whatever the code. */
 async function generateCli(args: string[], cacheDir: string) {

@@ -1,9 +1,8 @@
-import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
-import { promisify } from "node:util";
 import { loadCatalog, MirrorsExhaustedError, withMirrorFailover } from "../../mirrors/src/index.ts";
 import { CUDA_REQUIREMENTS } from "../../runtime/src/gpu/cuda-requirements.ts";
+import { runTool } from "../../runtime/src/util/run-tool.ts";
 import { userError } from "../../runtime/src/util/user-facing-error.ts";
 import type { BuildEntry, BuildLog } from "./build-log.ts";
 import { stageContext } from "./context.ts";
@@ -19,8 +18,6 @@ import { fetchOrtGpuLibraries, ortVersionFromLock } from "./nuget.ts";
 import { type OfflineManifest, saveOfflineArchive } from "./offline.ts";
 import { loadRecipe, type Recipe, recipeHash } from "./recipe.ts";
 import { ensureWeightsImage, type ResolvedModel, resolveModel } from "./weights.ts";
-
-const run = promisify(execFile);
 
 /** What `npm run bake-image` takes; every field has the CLI's default. */
 export interface BakeOptions {
@@ -100,7 +97,7 @@ export interface BakeState {
 }
 
 async function gitRevision(dir: string): Promise<string> {
-  return run("git", ["rev-parse", "HEAD"], { cwd: dir }).then(
+  return runTool("git", ["rev-parse", "HEAD"], { cwd: dir }).then(
     (r) => r.stdout.trim(),
     () => "unknown",
   );
@@ -131,14 +128,13 @@ export function bakeStages(client: DockerClient): BakeStage[] {
       async run(s) {
         const [cmd, ...args] = s.recipe?.runtime.build ?? [];
         if (s.options.skipRuntimeBuild || !cmd) return;
-        await run(cmd, args, { cwd: s.options.projectDir, maxBuffer: 32 << 20 }).catch(
-          (error: { stderr?: string }) => {
-            throw userError(
-              `the runtime build (${[cmd, ...args].join(" ")}) failed:\n${(error.stderr ?? "").trim().split("\n").slice(-15).join("\n")}`,
-              "fix the build, or pass --skip-runtime-build to bake what runtime/dist holds now",
-            );
-          },
-        );
+        await runTool(cmd, args, { cwd: s.options.projectDir }).catch((error: Error) => {
+          // execa's error names the command, how it ended and what the build printed.
+          throw userError(
+            `the runtime build failed: ${error.message}`,
+            "fix the build, or pass --skip-runtime-build to bake what runtime/dist holds now",
+          );
+        });
       },
     },
     {

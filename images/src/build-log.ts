@@ -1,3 +1,5 @@
+import { UserError } from "../../runtime/src/util/user-facing-error.ts";
+
 /**
  * Docker's build endpoint answers 200 and then streams JSON entries; a failed step arrives as an
  * `error`/`errorDetail` entry inside that stream. This module turns the stream into a verdict: the
@@ -24,8 +26,8 @@ export interface BuildStep {
 }
 
 /** A Docker build that failed: the step, the error text and the step's own output. */
-export class BuildStepError extends Error {
-  readonly hint: string;
+export class BuildStepError extends UserError {
+  override name = "BuildStepError";
   constructor(
     readonly step: BuildStep | undefined,
     readonly dockerMessage: string,
@@ -34,16 +36,15 @@ export class BuildStepError extends Error {
     const tail = step?.output.slice(-30).join("\n") ?? "";
     super(
       `image build failed at ${where}: ${dockerMessage}${tail ? `\n--- step output (tail) ---\n${tail}` : ""}`,
+      step?.instruction.startsWith("FROM")
+        ? "the base image could not be pulled: try another registry mirror (--mirror NAME), `docker load` the " +
+            "base from an archive, or use --recipe debian-local, which builds its base from Debian packages"
+        : step?.instruction.includes("check-cuda-libs.sh")
+          ? "a library ONNX Runtime's CUDA provider needs does not resolve in the image (listed above): check " +
+            "runtime/src/gpu/cuda-requirements.ts against the onnxruntime-gpu wheel's CUDA/cuDNN extras (docs/images.md, The GPU image)"
+          : "read the step output above; a package name or mirror problem shows there. " +
+            "`--mirror upstream` or another mirror name retries through a different source",
     );
-    this.name = "BuildStepError";
-    this.hint = step?.instruction.startsWith("FROM")
-      ? "the base image could not be pulled: try another registry mirror (--mirror NAME), `docker load` the " +
-        "base from an archive, or use --recipe debian-local, which builds its base from Debian packages"
-      : step?.instruction.includes("check-cuda-libs.sh")
-        ? "a library ONNX Runtime's CUDA provider needs does not resolve in the image (listed above): check " +
-          "runtime/src/gpu/cuda-requirements.ts against the onnxruntime-gpu wheel's CUDA/cuDNN extras (docs/images.md, The GPU image)"
-        : "read the step output above; a package name or mirror problem shows there. " +
-          "`--mirror upstream` or another mirror name retries through a different source";
   }
 }
 

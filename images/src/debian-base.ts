@@ -1,11 +1,8 @@
-import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
+import { runTool } from "../../runtime/src/util/run-tool.ts";
 import { userError } from "../../runtime/src/util/user-facing-error.ts";
-
-const run = promisify(execFile);
 
 /** The tag under which the locally built Debian base is cached. */
 export const DEBIAN_BASE_IMAGE = "i2v-test/debian-base:bookworm";
@@ -54,7 +51,7 @@ export interface DebianBaseOptions {
 
 async function imageExists(tag: string): Promise<boolean> {
   try {
-    await run("docker", ["image", "inspect", tag]);
+    await runTool("docker", ["image", "inspect", tag]);
     return true;
   } catch {
     return false;
@@ -76,13 +73,17 @@ export async function ensureDebianBase(options: DebianBaseOptions = {}): Promise
   await mkdir(root);
   try {
     log(`debootstrap bookworm from ${mirror} (a few minutes, once)`);
-    await run("debootstrap", ["--variant=minbase", "bookworm", root, mirror], { maxBuffer: 64 << 20 });
+    await runTool("debootstrap", ["--variant=minbase", "bookworm", root, mirror]);
     // Smaller and reproducible-ish: package lists and caches are not needed in a base image.
-    await run("sh", ["-c", `rm -rf "${root}"/var/cache/apt/archives/*.deb "${root}"/var/lib/apt/lists/*`]);
+    await runTool("sh", [
+      "-c",
+      `rm -rf "${root}"/var/cache/apt/archives/*.deb "${root}"/var/lib/apt/lists/*`,
+    ]);
     log(`docker import as ${tag}`);
-    await run("sh", ["-c", `tar -C "${root}" -c . | docker import --change 'CMD ["/bin/bash"]' - "${tag}"`], {
-      maxBuffer: 64 << 20,
-    });
+    await runTool("sh", [
+      "-c",
+      `tar -C "${root}" -c . | docker import --change 'CMD ["/bin/bash"]' - "${tag}"`,
+    ]);
     return tag;
   } finally {
     await rm(work, { recursive: true, force: true });

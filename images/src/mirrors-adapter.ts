@@ -1,5 +1,3 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import {
   type Catalog,
   type Ecosystem,
@@ -8,6 +6,7 @@ import {
   loadCatalog,
   selectMirrors,
 } from "../../mirrors/src/index.ts";
+import { runTool } from "../../runtime/src/util/run-tool.ts";
 import { BuildStepError } from "./build-log.ts";
 
 /**
@@ -36,7 +35,7 @@ async function hostNpmRegistry(): Promise<string | undefined> {
   // Under `npm run`, npm hands its config to the script; no need to start npm again.
   if (process.env.npm_config_registry) return process.env.npm_config_registry;
   try {
-    const { stdout } = await promisify(execFile)("npm", ["config", "get", "registry"]);
+    const { stdout } = await runTool("npm", ["config", "get", "registry"]);
     return stdout.trim() || undefined;
   } catch {
     return undefined;

@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import {
   copyFile,
   cp,
@@ -13,11 +12,9 @@ import {
   writeFile,
 } from "node:fs/promises";
 import path from "node:path";
-import { promisify } from "node:util";
+import { runTool } from "../../runtime/src/util/run-tool.ts";
 import { userError } from "../../runtime/src/util/user-facing-error.ts";
 import type { DockerClient } from "./docker-client.ts";
-
-const run = promisify(execFile);
 
 /** An npm package unpacked into the cache: its folder and the exact version. */
 export interface UnpackedPackage {
@@ -56,7 +53,7 @@ export async function unpackNpmPackage(
   if (hit && Date.now() - hit.at < resolveTtlMs) version = hit.version;
   else {
     try {
-      const { stdout } = await run("npm", ["view", spec, "version", "--json", ...registryArgs], {
+      const { stdout } = await runTool("npm", ["view", spec, "version", "--json", ...registryArgs], {
         cwd: cacheDir,
       });
       const parsed = JSON.parse(stdout) as string | string[];
@@ -76,9 +73,9 @@ export async function unpackNpmPackage(
   if (await exists(path.join(dir, "package.json"))) return { dir, spec: exact };
   const work = await mkdtemp(path.join(cacheDir, ".pack-"));
   try {
-    const { stdout } = await run("npm", ["pack", exact, "--silent", ...registryArgs], { cwd: work });
+    const { stdout } = await runTool("npm", ["pack", exact, "--silent", ...registryArgs], { cwd: work });
     const tgz = stdout.trim().split("\n").at(-1) as string;
-    await run("tar", ["-xzf", tgz], { cwd: work });
+    await runTool("tar", ["-xzf", tgz], { cwd: work });
     await rm(dir, { recursive: true, force: true });
     // Rename last: a half-unpacked folder never sits under the final name.
     await rename(path.join(work, "package"), dir);

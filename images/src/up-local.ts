@@ -3,6 +3,7 @@ import { ApiClient } from "../../client/api-client.ts";
 import { ClientError } from "../../client/api-error.ts";
 import { runSmoke, type SmokeReport } from "../../client/smoke.ts";
 import { waitReady } from "../../client/wait-ready.ts";
+import { UserError } from "../../runtime/src/util/user-facing-error.ts";
 import { type BakeState, bake } from "./bake.ts";
 import { dockerClient } from "./docker-client.ts";
 import { type RunningContainer, runContainer } from "./run-container.ts";
@@ -34,14 +35,14 @@ export interface UpLocalReport {
 }
 
 /** A local deployment that did not come up: what happened, the container's last log lines, a hint. */
-export class UpLocalError extends Error {
+export class UpLocalError extends UserError {
+  override name = "UpLocalError";
   constructor(
     message: string,
-    readonly hint: string,
+    hint: string,
     readonly logs = "",
   ) {
-    super(logs ? `${message}\n--- container logs (last lines) ---\n${logs}` : message);
-    this.name = "UpLocalError";
+    super(logs ? `${message}\n--- container logs (last lines) ---\n${logs}` : message, hint);
   }
 }
 

@@ -99,13 +99,19 @@ export class Cluster {
     return worker;
   }
 
-  async submit(fields: Record<string, string | number>): Promise<JobView> {
+  /** A job request: a small PNG and the fields. */
+  async form(fields: Record<string, string | number>): Promise<FormData> {
     const body = new FormData();
     const image = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#2060c0" } })
       .png()
       .toBuffer();
     body.set("image", new Blob([new Uint8Array(image)], { type: "image/png" }), "input.png");
     for (const [key, value] of Object.entries(fields)) body.set(key, String(value));
+    return body;
+  }
+
+  async submit(fields: Record<string, string | number>): Promise<JobView> {
+    const body = await this.form(fields);
     const response = await fetch(`${this.api.url}/v1/jobs`, { method: "POST", body });
     if (response.status !== 202) throw new Error(`submit: ${response.status} ${await response.text()}`);
     return (await response.json()) as JobView;

@@ -68,7 +68,8 @@ describe.skipIf(backends.length === 0).each(backends)("scaled out over %s storag
     expect(redeliveredMs).toBeLessThan(TEST_LEASE_S * 1500 + 3000);
     const done = await cluster.waitDone(job.id);
     expect(done.status).toBe("succeeded");
-    expect((await cluster.record(job.id)).attempts).toBe(2);
+    // One run lost with its worker, as a restart counts it on the single box.
+    expect((await cluster.record(job.id)).attempts).toBe(1);
     finished.push(job.id);
     await cluster.startWorker(victim);
   });
@@ -81,7 +82,8 @@ describe.skipIf(backends.length === 0).each(backends)("scaled out over %s storag
     expect(code).toBe(0);
     const done = await cluster.waitDone(job.id);
     expect(done).toMatchObject({ status: "succeeded", worker_id: id });
-    expect((await cluster.record(job.id)).attempts).toBe(1);
+    // It ran once: 0, as on the single box.
+    expect((await cluster.record(job.id)).attempts).toBe(0);
     finished.push(job.id);
     await cluster.startWorker(id);
   });
@@ -97,7 +99,8 @@ describe.skipIf(backends.length === 0).each(backends)("scaled out over %s storag
     expect(await stopping).toBe(0);
     const done = await cluster.waitDone(job.id);
     expect(done).toMatchObject({ status: "succeeded", worker_id: "w1" });
-    expect((await cluster.record(job.id)).attempts).toBe(2);
+    // Handed back by a drain, as if never started (the single box's drain does the same): not lost.
+    expect((await cluster.record(job.id)).attempts).toBe(0);
     finished.push(job.id);
   });
 

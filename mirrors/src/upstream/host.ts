@@ -1,5 +1,5 @@
-import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import { runTool as run } from "../../../runtime/src/util/run-tool.ts";
 
 /** The distribution a machine (or image) runs, from os-release. */
 export interface Distro {
@@ -21,10 +21,10 @@ export async function readDistro(file = "/etc/os-release"): Promise<Distro | und
 export type ToolRunner = (command: string, args: string[]) => Promise<string | undefined>;
 
 /** The real runner: 10 s per tool, since a hung tool must not hold up rendering. */
-export const runTool: ToolRunner = (command, args) =>
-  new Promise((resolve) => {
-    execFile(command, args, { timeout: 10_000, encoding: "utf8" }, (error, stdout) => {
-      const out = stdout?.trim();
-      resolve(error || !out || out === "undefined" || out === "null" ? undefined : out);
-    });
-  });
+export const runTool: ToolRunner = async (command, args) => {
+  const out = await run(command, args, { timeoutMs: 10_000 }).then(
+    (r) => r.stdout.trim(),
+    () => undefined,
+  );
+  return !out || out === "undefined" || out === "null" ? undefined : out;
+};

@@ -1,6 +1,6 @@
-import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { I2vError } from "../errors.ts";
+import { runToolSync } from "../util/run-tool.ts";
 
 export interface FfmpegTool {
   path: string;
@@ -51,7 +51,11 @@ function installerPath(): Array<[string, FfmpegTool["source"]]> {
 }
 
 function versionOf(path: string): string | undefined {
-  const result = spawnSync(path, ["-version"], { encoding: "utf8", timeout: 10_000 });
-  if (result.status !== 0) return undefined;
-  return /version (\S+)/.exec(result.stdout)?.[1] ?? "unknown";
+  try {
+    return (
+      /version (\S+)/.exec(runToolSync(path, ["-version"], { timeoutMs: 10_000 }).stdout)?.[1] ?? "unknown"
+    );
+  } catch {
+    return undefined; // missing or broken: the next candidate is tried
+  }
 }

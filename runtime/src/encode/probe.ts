@@ -1,8 +1,5 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
+import { runTool, runToolForBytes } from "../util/run-tool.ts";
 import { findTool } from "./ffmpeg-path.ts";
-
-const run = promisify(execFile);
 
 /** What a video file holds, as ffprobe reports it. */
 export interface VideoInfo {
@@ -19,7 +16,7 @@ export interface VideoInfo {
 
 /** Reads codec, size, frame count and fps with ffprobe (counting frames, not trusting the header). */
 export async function probeVideo(file: string): Promise<VideoInfo> {
-  const { stdout } = await run(findTool("ffprobe").path, [
+  const { stdout } = await runTool(findTool("ffprobe").path, [
     "-v",
     "error",
     "-count_frames",
@@ -52,13 +49,10 @@ export async function probeVideo(file: string): Promise<VideoInfo> {
 
 /** Decodes every frame to RGB24 with ffmpeg (for first-frame checks). */
 export async function decodeFrames(file: string, width: number, height: number): Promise<Uint8Array[]> {
-  const { stdout } = await run(
+  const stdout = await runToolForBytes(
     findTool("ffmpeg").path,
     ["-v", "error", "-i", file, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
-    {
-      encoding: "buffer",
-      maxBuffer: 1024 * 1024 * 1024,
-    },
+    1024 * 1024 * 1024,
   );
   const size = width * height * 3;
   const frames: Uint8Array[] = [];

@@ -1,9 +1,6 @@
-import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import os from "node:os";
-import { promisify } from "node:util";
-
-const run = promisify(execFile);
+import { runTool } from "../util/run-tool.ts";
 
 /** Device memory as the admission check sees it. */
 export interface MemoryReading {
@@ -17,10 +14,10 @@ export type MemoryProbe = () => Promise<MemoryReading>;
 /** GPU memory from nvidia-smi for one device. */
 export function gpuMemoryProbe(deviceId = 0): MemoryProbe {
   return async () => {
-    const { stdout } = await run(
+    const { stdout } = await runTool(
       "nvidia-smi",
       ["--query-gpu=memory.total,memory.free", "--format=csv,noheader,nounits", "-i", String(deviceId)],
-      { timeout: 5000 },
+      { timeoutMs: 5000 },
     );
     const [total, free] = stdout
       .trim()

@@ -40,4 +40,9 @@ export interface JobQueuePort extends EventEmitter<JobEvents> {
   cancel(id: string): Promise<Job | undefined>;
   /** Throws when the queue cannot be reached. */
   check(): Promise<void>;
+  /**
+   * SIGTERM: stop accepting. The single box also finishes or requeues its running jobs within
+   * `timeoutMs`; an API process holds none (everything it accepted is in the shared queue).
+   */
+  drain(timeoutMs: number): Promise<void>;
 }

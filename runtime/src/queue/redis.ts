@@ -11,11 +11,17 @@ export const KEYS = {
   created: "i2v:created",
   clientIds: "i2v:client-ids",
   workers: "i2v:workers",
-  catalog: "i2v:catalog",
+  publishedModel: "i2v:published-model",
   durations: "i2v:durations",
   cancel: (id: string) => `i2v:cancel:${id}`,
   updates: "i2v:updates",
   cancels: "i2v:cancels",
+  /** A job's webhook deliveries (JSON list), apart from its record: the dispatchers settle them. */
+  outbox: (id: string) => `i2v:outbox:${id}`,
+  /** Ids of jobs with a pending delivery. */
+  outboxPending: "i2v:outbox-pending",
+  /** Held by the one dispatcher calling a job's webhook now. */
+  outboxClaim: (id: string) => `i2v:outbox-claim:${id}`,
 } as const;
 
 /** A worker heartbeat older than this is a worker out of service. */
@@ -73,12 +79,22 @@ export async function assertNoEviction(redis: Redis): Promise<void> {
 
 /** Throws `backend_unavailable` with Redis' own message when it does not answer. */
 export async function ping(redis: Redis): Promise<void> {
+  await reachRedis("answer", () => redis.ping());
+}
+
+/**
+ * Runs a step that talks to Redis: a failure of Redis itself (refused, timed out, retries spent)
+ * becomes `backend_unavailable` (503, with Redis' own message), never a 500; the queue's own
+ * answers (I2vError) pass unchanged.
+ */
+export async function reachRedis<T>(what: string, step: () => Promise<T>): Promise<T> {
   try {
-    await redis.ping();
+    return await step();
   } catch (error) {
+    if (error instanceof I2vError) throw error;
     throw new I2vError(
       "backend_unavailable",
-      `The queue's Redis does not answer: ${(error as Error).message}`,
+      `The queue's Redis does not ${what}: ${(error as Error).message}`,
     );
   }
 }

@@ -6,15 +6,17 @@ import type { Logger } from "pino";
 import type { InferenceEngine } from "../engine/engine.ts";
 import { I2vError } from "../errors.ts";
 import type { Admission } from "../jobs/admission.ts";
-import { type Job, markFinished, TERMINAL } from "../jobs/job.ts";
+import { type Job, TERMINAL } from "../jobs/job.ts";
+import { canceledBeforeStart, endJob, JobRunner, takeOver } from "../jobs/lifecycle.ts";
 import type { GenerateResult } from "../pipeline/generate.ts";
 import { type ImageLimits, inspectImage, outputSize } from "../pipeline/image-input.ts";
 import type { Manifest } from "../pipeline/manifest.ts";
 import { resolveParams } from "../pipeline/params.ts";
 import type { Storage } from "../storage/port.ts";
-import { beat, leave, publishCatalog } from "./catalog.ts";
+import { beat, leave, type PublishedModel, publishModel } from "./published-model.ts";
 import { BULL_PREFIX, connect, HEARTBEAT_MS, KEYS, QUEUE_NAME, quietReconnects } from "./redis.ts";
-import { JobRecords, type QueuedData } from "./shared-jobs.ts";
+import { RedisJobRecords } from "./redis-records.ts";
+import type { QueuedData } from "./shared-queue.ts";
 
 export interface SharedWorkerOptions {
   workerId: string;
@@ -29,6 +31,8 @@ export interface SharedWorkerOptions {
   attempts: number;
   deadlineMs: number;
   imageLimits?: ImageLimits;
+  /** Progress webhook events at most this often per job (I2V_WEBHOOK settings). */
+  progressEventMs: number;
   /** Local folder for videos while they are encoded, before the upload. */
   scratchDir: string;
 }
@@ -40,28 +44,26 @@ export interface SharedWorkerOptions {
  */
 export class SharedWorker {
   private readonly worker: Worker<QueuedData>;
-  private readonly records: JobRecords;
+  private readonly records: RedisJobRecords;
+  private readonly runner: JobRunner;
   private readonly subscriber: Redis;
-  private readonly running = new Set<string>();
   private heartbeat: NodeJS.Timeout | undefined;
-  private draining = false;
 
   constructor(
     private readonly redis: Redis,
     url: string,
     private readonly storage: Storage,
-    private readonly engine: InferenceEngine,
+    engine: InferenceEngine,
     private readonly admission: Admission,
     private readonly manifest: Manifest,
     private readonly options: SharedWorkerOptions,
     private readonly logger: Logger,
-    private readonly onFinished: (job: Job, result: GenerateResult | undefined) => void,
+    onFinished: (job: Job, result: GenerateResult | undefined) => void,
   ) {
-    this.records = new JobRecords(redis);
+    this.records = new RedisJobRecords(redis, onFinished);
+    this.runner = new JobRunner(this.records, engine, admission, options);
     this.subscriber = quietReconnects(redis.duplicate());
-    this.subscriber.on("message", (_channel, id: string) => {
-      if (this.running.has(id)) engine.cancel(id, "canceled");
-    });
+    this.subscriber.on("message", (_channel, id: string) => this.runner.cancel(id));
     this.worker = new Worker<QueuedData>(QUEUE_NAME, (job, token) => this.process(job, token), {
       connection: connect(url, "bullmq"),
       prefix: BULL_PREFIX,
@@ -76,14 +78,14 @@ export class SharedWorker {
   }
 
   get runningCount(): number {
-    return this.running.size;
+    return this.runner.runningCount;
   }
 
   /** Publishes the model, starts the heartbeat and starts taking jobs. */
-  async start(catalog: Parameters<typeof publishCatalog>[1]): Promise<void> {
+  async start(model: PublishedModel): Promise<void> {
     await mkdir(this.options.scratchDir, { recursive: true });
     await this.subscriber.subscribe(KEYS.cancels);
-    await publishCatalog(this.redis, catalog);
+    await publishModel(this.redis, model);
     await this.beat();
     this.heartbeat = setInterval(() => void this.beat().catch(() => undefined), HEARTBEAT_MS);
     void this.worker.run();
@@ -93,8 +95,8 @@ export class SharedWorker {
   private async beat(): Promise<void> {
     await beat(this.redis, {
       id: this.options.workerId,
-      concurrency: this.draining ? 0 : this.options.concurrency,
-      running: this.running.size,
+      concurrency: this.runner.isDraining ? 0 : this.options.concurrency,
+      running: this.runner.runningCount,
       memory: await this.admission.reading(),
       updated_at: Date.now(),
     });
@@ -105,13 +107,11 @@ export class SharedWorker {
    * steps and hand them back to the queue (another worker takes them at once).
    */
   async drain(deadlineMs: number): Promise<void> {
-    this.draining = true;
+    const drained = this.runner.drain(deadlineMs);
     clearInterval(this.heartbeat);
     await leave(this.redis, this.options.workerId).catch(() => undefined);
     const closed = this.worker.close();
-    const until = Date.now() + deadlineMs;
-    while (this.running.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-    for (const id of this.running) this.engine.cancel(id, "interrupted");
+    await drained;
     await closed;
     this.subscriber.disconnect();
   }
@@ -146,19 +146,14 @@ export class SharedWorker {
     if (!job) throw new UnrecoverableError(`job ${id} has no record`);
     if (TERMINAL.has(job.status)) return job.status; // a redelivery of a job that already ended
     if (await this.redis.exists(KEYS.cancel(id))) {
-      await this.finish(
-        job,
-        "canceled",
-        undefined,
-        new I2vError("canceled", "The job was canceled before it started."),
-      );
+      await endJob(this.records, job, canceledBeforeStart());
       return "canceled";
     }
     const image = await this.storage.getInput(id);
     if (bull.data.fields) await this.resolveWithModel(job, bull.data.fields, image);
     const verdict = await this.admission.check(job.size.width, job.size.height, job.params.num_frames);
     if (!verdict.fits) {
-      if (this.running.size > 0) {
+      if (this.runner.runningCount > 0) {
         // Room frees up when this worker's other jobs end: back in line for a second.
         await bull.moveToDelayed(Date.now() + 1000, token);
         throw new DelayedError();
@@ -167,10 +162,29 @@ export class SharedWorker {
         "insufficient_memory",
         `This job ${verdict.reason} on worker ${this.options.workerId}.`,
       );
-      await this.finish(job, "failed", undefined, error);
+      await endJob(this.records, job, { status: "failed", error });
       throw new UnrecoverableError(error.message);
     }
-    return this.run(bull, token, job, image, verdict.neededMb);
+    takeOver(job); // a record still `running` was lost with its last worker: that was an attempt
+    job.worker_id = this.options.workerId;
+    const scratch = path.join(this.options.scratchDir, `${id}.mp4`);
+    try {
+      const outcome = await this.runner.run(job, image, {
+        estimatedMb: verdict.neededMb,
+        output: scratch,
+        keep: (file) => this.storage.putVideo(id, file),
+      });
+      if (outcome === "requeued") {
+        // Drained: back in line at once for another worker, as if never started.
+        await bull.moveToWait(token);
+        this.logger.info({ job_id: id }, "draining: job handed back to the queue");
+        throw new WaitingError();
+      }
+      if (outcome === "failed") throw new UnrecoverableError(`${job.error?.code}: ${job.error?.message}`);
+      return outcome;
+    } finally {
+      await rm(scratch, { force: true }).catch(() => undefined);
+    }
   }
 
   /** No worker had published the model when the API took this job: its defaults are applied now. */
@@ -185,104 +199,5 @@ export class SharedWorker {
     });
     const source = await inspectImage(image, this.options.imageLimits);
     job.size = outputSize(source, job.params.resolution, this.manifest.latent.size_multiple);
-  }
-
-  private async run(
-    bull: BullJob<QueuedData>,
-    token: string | undefined,
-    job: Job,
-    image: Uint8Array,
-    estimatedMb: number,
-  ): Promise<string> {
-    const id = job.id;
-    const deadline = setTimeout(() => this.engine.cancel(id, "deadline_exceeded"), this.options.deadlineMs);
-    this.running.add(id);
-    this.admission.reserve(id, estimatedMb);
-    const scratch = path.join(this.options.scratchDir, `${id}.mp4`);
-    const started = Date.now();
-    try {
-      job.status = "running";
-      job.started_at = new Date(started).toISOString();
-      job.progress = null;
-      job.attempts += 1;
-      job.worker_id = this.options.workerId;
-      await this.records.save(job);
-      let lastSaved = 0;
-      const generated = this.engine.generate(
-        id,
-        job.params,
-        image,
-        scratch,
-        (progress) => {
-          job.progress = progress;
-          // Every step reaches the API's SSE followers; the record and BullMQ's progress once a second.
-          void this.redis.publish(KEYS.updates, JSON.stringify(job)).catch(() => undefined);
-          if (Date.now() - lastSaved > 1000) {
-            lastSaved = Date.now();
-            void this.records.save(job).catch(() => undefined);
-            void bull.updateProgress(progress).catch(() => undefined);
-          }
-        },
-        this.options.imageLimits,
-      );
-      const result = await generated.catch((error: unknown) => {
-        throw new JobFailure(error);
-      });
-      await this.storage.putVideo(id, scratch);
-      this.admission.observe(
-        result.width,
-        result.height,
-        result.frames,
-        result.peakRssMb - result.startRssMb,
-      );
-      await this.redis
-        .multi()
-        .lpush(KEYS.durations, String(Date.now() - started))
-        .ltrim(KEYS.durations, 0, 9)
-        .exec();
-      await this.finish(job, "succeeded", result);
-      return "succeeded";
-    } catch (error) {
-      if (!(error instanceof JobFailure)) throw error; // the queue or storage: see process()
-      const failure = error.failure;
-      if (failure.code === "interrupted" && this.draining) {
-        // Drained: back in line at once for another worker, as if never started.
-        job.status = "queued";
-        job.started_at = null;
-        job.progress = null;
-        await this.records.save(job);
-        await bull.moveToWait(token);
-        this.logger.info({ job_id: id }, "draining: job handed back to the queue");
-        throw new WaitingError();
-      }
-      await this.finish(job, failure.code === "canceled" ? "canceled" : "failed", undefined, failure);
-      if (failure.code === "canceled") return "canceled";
-      throw new UnrecoverableError(`${failure.code}: ${failure.message}`);
-    } finally {
-      clearTimeout(deadline);
-      this.running.delete(id);
-      this.admission.release(id);
-      await rm(scratch, { force: true }).catch(() => undefined);
-    }
-  }
-
-  private async finish(
-    job: Job,
-    status: Job["status"],
-    result?: GenerateResult,
-    error?: I2vError,
-  ): Promise<void> {
-    markFinished(job, status, result, error);
-    await this.records.save(job);
-    this.onFinished(job, result);
-  }
-}
-
-/** An error of the job itself (from the engine), as opposed to the queue's or storage's. */
-class JobFailure extends Error {
-  readonly failure: I2vError;
-  constructor(error: unknown) {
-    super((error as Error).message);
-    this.failure = error instanceof I2vError ? error : new I2vError("internal", (error as Error).message);
   }
 }

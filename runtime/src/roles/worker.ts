@@ -7,33 +7,22 @@ import type { ServiceConfig } from "../config/service-config.ts";
 import type { InferenceEngine } from "../engine/engine.ts";
 import type { Job } from "../jobs/job.ts";
 import type { GenerateResult } from "../pipeline/generate.ts";
-import { SharedJobs } from "../queue/shared-jobs.ts";
 import { SharedWorker } from "../queue/shared-worker.ts";
 import { bearerAuth } from "../server/auth.ts";
+import { listen } from "../server/listen.ts";
 import { loadModel } from "../server/load-model.ts";
 import { systemRoutes } from "../server/routes/system.ts";
+import { type RunningService, VERSION } from "../server/running-service.ts";
 import { Service } from "../server/service.ts";
-import { type listen as listenFn, type RunningService, VERSION } from "../server/start.ts";
-import { openStorage } from "../storage/open.ts";
+import { openSharedBackends } from "./shared-backends.ts";
 
 /**
  * The worker role: loads the model once, takes jobs from the shared queue, and serves only
  * /livez, /readyz (model loaded, queue and storage reachable), /metrics and the system facts on
  * its own PORT, for health checks and Prometheus.
  */
-export async function startWorkerRole(
-  config: ServiceConfig,
-  logger: Logger,
-  listen: typeof listenFn,
-): Promise<RunningService> {
-  const storage = openStorage(config.storageUrl as string);
-  await storage.check();
-  const jobs = await SharedJobs.open(
-    config.queueUrl as string,
-    storage,
-    { capacityPerWorker: config.queueCapacity },
-    logger,
-  );
+export async function startWorkerRole(config: ServiceConfig, logger: Logger): Promise<RunningService> {
+  const { queueUrl, storage, jobs } = await openSharedBackends(config, logger);
   const service = new Service(config, { jobs, storage }, logger, VERSION);
   const finished = new EventEmitter<{ finished: [Job, GenerateResult | undefined] }>();
   service.observe(finished);
@@ -50,7 +39,7 @@ export async function startWorkerRole(
     const { manifest, memoryModel, admission } = model;
     worker = new SharedWorker(
       jobs.redis,
-      config.queueUrl as string,
+      queueUrl,
       storage,
       engine,
       admission,
@@ -62,6 +51,7 @@ export async function startWorkerRole(
         attempts: config.jobAttempts,
         deadlineMs: config.jobDeadlineMs,
         imageLimits: config.imageLimits,
+        progressEventMs: config.webhooks.progressIntervalMs,
         scratchDir: path.join(config.dataDir, "scratch"),
       },
       logger,
@@ -76,7 +66,7 @@ export async function startWorkerRole(
       memory: await admission.reading(),
       published_at: new Date().toISOString(),
     });
-    service.attach({ engine, queue: jobs, admission, manifest: manifest });
+    service.attach({ engine, admission, manifest });
     logger.info({ model: info, worker_id: config.workerId }, "worker ready: taking jobs");
   })();
   ready.catch((error) => {
@@ -89,7 +79,7 @@ export async function startWorkerRole(
 
   return {
     service,
-    app: app as RunningService["app"],
+    app,
     url,
     ready,
     reloadCertificate,

@@ -82,6 +82,10 @@ const COMMON_ERRORS = {
   "429": error("rate_limited (with Retry-After)"),
   "500": error("internal"),
 };
+/** Scaled out, every job route reads the shared queue: with its Redis down, 503 (never a 500). */
+const BACKEND_DOWN = {
+  "503": error("backend_unavailable: the shared queue's Redis does not answer (scaled out)"),
+};
 const idParam = [{ name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } }];
 
 /** Every route of the app with every status that has a body (runtime/test/server/contract.test.ts checks both ways). */
@@ -116,7 +120,9 @@ function paths(generate: JsonSchema): Record<string, unknown> {
           "413": error("payload_too_large or image_too_large"),
           "422": error("insufficient_memory"),
           "429": error("queue_full or rate_limited (with Retry-After)"),
-          "503": error("model_not_ready or shutting_down (with Retry-After)"),
+          "503": error(
+            "model_not_ready or shutting_down (with Retry-After), or backend_unavailable (scaled out)",
+          ),
           "507": error("storage_failed"),
         },
       },
@@ -126,14 +132,24 @@ function paths(generate: JsonSchema): Record<string, unknown> {
         parameters: [
           { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 100, default: 20 } },
         ],
-        responses: { "200": json("The jobs", ref("JobList")), ...COMMON_ERRORS },
+        responses: {
+          "200": json("The jobs", ref("JobList")),
+          "400": error("invalid_parameters (limit outside 1..100)"),
+          ...COMMON_ERRORS,
+          ...BACKEND_DOWN,
+        },
       },
     },
     "/v1/jobs/{id}": {
       get: {
         operationId: "getJob",
         parameters: idParam,
-        responses: { "200": json("The job", ref("Job")), "404": error("not_found"), ...COMMON_ERRORS },
+        responses: {
+          "200": json("The job", ref("Job")),
+          "404": error("not_found"),
+          ...COMMON_ERRORS,
+          ...BACKEND_DOWN,
+        },
       },
     },
     "/v1/jobs/{id}/cancel": {
@@ -145,6 +161,7 @@ function paths(generate: JsonSchema): Record<string, unknown> {
           "200": json("The job (a running one turns canceled shortly after)", ref("Job")),
           "404": error("not_found"),
           ...COMMON_ERRORS,
+          ...BACKEND_DOWN,
         },
       },
     },
@@ -161,6 +178,7 @@ function paths(generate: JsonSchema): Record<string, unknown> {
           },
           "404": error("not_found"),
           ...COMMON_ERRORS,
+          ...BACKEND_DOWN,
         },
       },
     },
@@ -182,6 +200,7 @@ function paths(generate: JsonSchema): Record<string, unknown> {
           "409": error("not_ready: the job has not succeeded"),
           "416": { description: "The range is not satisfiable (Content-Range: bytes */size); no body" },
           ...COMMON_ERRORS,
+          ...BACKEND_DOWN,
         },
       },
     },

@@ -5,15 +5,19 @@ import type { ServiceConfig } from "../config/service-config.ts";
 import type { InferenceEngine } from "../engine/engine.ts";
 import type { Admission } from "../jobs/admission.ts";
 import type { Job } from "../jobs/job.ts";
-import { JobStore } from "../jobs/store.ts";
 import type { GenerateResult } from "../pipeline/generate.ts";
 import type { Manifest } from "../pipeline/manifest.ts";
 import type { ModelInfo } from "../pipeline/model.ts";
-import { EmbeddedJobs } from "../queue/embedded.ts";
 import type { JobQueuePort } from "../queue/port.ts";
-import { DirectoryStorage } from "../storage/directory.ts";
 import type { Storage } from "../storage/port.ts";
 import { ServiceMetrics } from "./metrics.ts";
+
+/** What the job routes read of a model to resolve a request (a whole Manifest is one). */
+export interface RequestModel {
+  defaults: Pick<Manifest["defaults"], "negative_prompt">;
+  scheduler: Pick<Manifest["scheduler"], "default">;
+  latent: Pick<Manifest["latent"], "size_multiple">;
+}
 
 /**
  * The parts that exist only once a model is known: loaded here (the single box, a worker), or as
@@ -21,14 +25,12 @@ import { ServiceMetrics } from "./metrics.ts";
  */
 export interface LoadedParts {
   engine?: InferenceEngine;
-  /** The same port as `Service.jobs`, ready to take submissions. */
-  queue: JobQueuePort;
   admission: Admission;
-  manifest: Manifest;
+  manifest: RequestModel;
   info?: ModelInfo;
 }
 
-/** How a role composes the service: the queue port and the storage port. */
+/** How a role composes the service: the queue port and the storage port (the same two in every role). */
 export interface ServiceBackends {
   jobs: JobQueuePort;
   storage: Storage;
@@ -45,20 +47,14 @@ export class Service {
   readonly jobs: JobQueuePort;
   readonly storage: Storage;
 
-  /** `backends` is a job store for the single box (today's embedded queue and its data folder). */
   constructor(
     readonly config: ServiceConfig,
-    backends: JobStore | ServiceBackends,
+    backends: ServiceBackends,
     readonly logger: Logger,
     readonly version: string,
   ) {
-    if (backends instanceof JobStore) {
-      this.jobs = new EmbeddedJobs(backends, config.queueCapacity, config.concurrency);
-      this.storage = new DirectoryStorage(backends.dir);
-    } else {
-      this.jobs = backends.jobs;
-      this.storage = backends.storage;
-    }
+    this.jobs = backends.jobs;
+    this.storage = backends.storage;
     this.metrics = new ServiceMetrics({
       waiting: async () => (await this.jobs.counts().catch(() => undefined))?.waiting ?? 0,
       running: async () => (await this.jobs.counts().catch(() => undefined))?.running ?? 0,

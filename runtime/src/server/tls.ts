@@ -1,6 +1,7 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createSecureContext } from "node:tls";
+import { UserError } from "../util/user-facing-error.ts";
 
 /** The PEM files named by I2V_TLS_CERT and I2V_TLS_KEY. */
 export interface TlsFiles {
@@ -19,14 +20,8 @@ export interface TlsMaterial {
 }
 
 /** A TLS file that cannot serve: the message names the file and the problem, the hint how to fix it. */
-export class TlsConfigError extends Error {
-  constructor(
-    message: string,
-    readonly hint: string,
-  ) {
-    super(message);
-    this.name = "TlsConfigError";
-  }
+export class TlsConfigError extends UserError {
+  override name = "TlsConfigError";
 }
 
 const HINT =

@@ -1,13 +1,14 @@
 import { createReadStream } from "node:fs";
-import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { I2vError } from "../errors.ts";
+import { writeFileDurable } from "../util/durable-write.ts";
 import type { Storage } from "./port.ts";
 
 /**
- * Inputs and videos in a folder, in the single box's layout (`inputs/<id>.bin`, `videos/<id>.mp4`),
- * so the embedded queue's data folder and a shared `file:///` folder read the same way.
+ * Inputs and videos in a folder (`inputs/<id>.bin`, `videos/<id>.mp4`): the one home of that
+ * layout, for the single box's data folder and a shared `file:///` folder alike.
  */
 export class DirectoryStorage implements Storage {
   readonly description: string;
@@ -24,8 +25,15 @@ export class DirectoryStorage implements Storage {
     return path.join(this.dir, "videos", `${id}.mp4`);
   }
 
+  /** Durable (fsync) before it resolves: an accepted job's input survives a power cut. */
   async putInput(id: string, bytes: Uint8Array): Promise<void> {
-    await this.writeAtomic(this.inputPath(id), (temp) => writeFile(temp, bytes));
+    const file = this.inputPath(id);
+    try {
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFileDurable(file, bytes);
+    } catch (error) {
+      throw storageFailed(file, error);
+    }
   }
 
   getInput(id: string): Promise<Buffer> {
@@ -54,6 +62,16 @@ export class DirectoryStorage implements Storage {
     for (const sub of ["inputs", "videos"]) await mkdir(path.join(this.dir, sub), { recursive: true });
   }
 
+  /** Removes half-written files a killed process left (only where one process owns the folder). */
+  async removePartials(): Promise<void> {
+    await this.check();
+    for (const sub of ["inputs", "videos"]) {
+      for (const file of await readdir(path.join(this.dir, sub))) {
+        if (file.includes(".partial-")) await rm(path.join(this.dir, sub, file), { force: true });
+      }
+    }
+  }
+
   /** Temporary name per process, then rename: readers never see half a file, even across hosts. */
   private async writeAtomic(file: string, write: (temp: string) => Promise<void>): Promise<void> {
     const temp = `${file}.partial-${process.pid}-${Date.now()}`;
@@ -63,10 +81,14 @@ export class DirectoryStorage implements Storage {
       await rename(temp, file);
     } catch (error) {
       await rm(temp, { force: true }).catch(() => undefined);
-      throw new I2vError(
-        "storage_failed",
-        `Could not write ${path.basename(file)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-      );
+      throw storageFailed(file, error);
     }
   }
+}
+
+function storageFailed(file: string, error: unknown): I2vError {
+  return new I2vError(
+    "storage_failed",
+    `Could not write ${path.basename(file)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+  );
 }

@@ -23,7 +23,6 @@ export interface WebhookSettings {
 export function takeWebhook(
   fields: Record<string, unknown>,
   settings: WebhookSettings,
-  scaledOut = false,
 ): StoredWebhook | null {
   const { webhook, webhook_events: events } = fields;
   delete fields.webhook;
@@ -39,13 +38,6 @@ export function takeWebhook(
   const list = eventList(events, problems);
   if (!settings.secret) {
     problems.push("webhook: this service signs webhooks with I2V_WEBHOOK_SECRET, which is not set");
-  }
-  // Deliveries run beside the embedded queue; the API role over BullMQ has no dispatcher yet, and
-  // accepting a webhook nobody would call is worse than refusing it.
-  if (scaledOut) {
-    problems.push(
-      "webhook: not delivered by a scaled-out API yet (I2V_ROLE=api); follow GET /v1/jobs/:id/events instead (docs/scale-out.md)",
-    );
   }
   if (problems.length > 0) refuse(problems);
   return { url: webhook as string, events: list, deliveries: [] };

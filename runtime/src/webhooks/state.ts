@@ -8,6 +8,8 @@ export interface Delivery {
   body: string;
   state: "pending" | "delivered" | "failed";
   attempts: number;
+  /** When the event happened (ISO 8601); orders a job's deliveries where they are kept apart from it. */
+  created_at?: string;
   /** When the next attempt is due (ISO 8601). */
   next_at: string;
   last_status: number | null;

@@ -1,22 +1,20 @@
+import { UserError } from "../util/user-facing-error.ts";
+
 /**
- * Errors the weights fetcher raises. Every error meant for a user carries a `hint` (what to do),
- * which the CLI helper prints; a `code` lets callers and tests tell them apart.
+ * Errors the weights fetcher raises: the one UserError (util/user-facing-error.ts), with a `code`
+ * that lets callers and tests tell them apart.
  */
-export class ModelFetchError extends Error {
+export class ModelFetchError extends UserError {
   override name = "ModelFetchError";
-  constructor(
-    message: string,
-    readonly hint: string,
-    readonly code: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+  declare readonly code: string;
+  constructor(message: string, hint: string, code: string, options?: { cause?: unknown }) {
+    super(message, hint, { code, cause: options?.cause });
   }
 }
 
-/** Builds a user-facing error. */
+/** Builds a user-facing error of the fetcher (always with a code). */
 export function userError(message: string, hint: string, code: string, cause?: unknown): ModelFetchError {
-  return new ModelFetchError(message, hint, code, cause === undefined ? undefined : { cause });
+  return new ModelFetchError(message, hint, code, { cause });
 }
 
 /** What the fetcher knows when an HTTP answer is final (not worth retrying). */

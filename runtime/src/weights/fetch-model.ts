@@ -13,7 +13,7 @@ import { forEachBounded } from "./pool.ts";
 import { isCommitSha, type ModelRef, parseModelRef } from "./ref.ts";
 import { DEFAULT_RETRY, type RetryPolicy } from "./retry.ts";
 import { fileUrl, listSnapshot } from "./sources/index.ts";
-import type { FetchEvent, Snapshot } from "./types.ts";
+import type { FetchEvent, FetchModelResult, Snapshot } from "./types.ts";
 
 export interface FetchModelOptions {
   /** `org/name[@revision]`. */
@@ -48,21 +48,6 @@ export interface FetchModelOptions {
   signal?: AbortSignal;
   onEvent?: (event: FetchEvent) => void;
   env?: NodeJS.ProcessEnv;
-}
-
-export interface FetchModelResult {
-  repo: string;
-  commit: string;
-  /** Absolute `snapshots/<commit>` folder: what the runtime loads. */
-  snapshotDir: string;
-  files: number;
-  totalBytes: number;
-  /** File body bytes received over the network in this run. */
-  downloadedBytes: number;
-  cachedFiles: number;
-  /** `verified`: checked against an existing lock entry; `written`: a new entry was written. */
-  lock: "verified" | "written" | "none";
-  timings: { resolveMs: number; filesMs: number; totalMs: number };
 }
 
 /** Fetches a model into the Hugging Face cache, verified, and returns where its snapshot lies. */
@@ -175,4 +160,4 @@ function withRetryEvents(ctx: HttpContext, emit: (e: FetchEvent) => void, filePa
   return { ...ctx, onRetry: (reason, waitMs) => emit({ type: "retry", path: filePath, reason, waitMs }) };
 }
 
-export type { Endpoint };
+export type { Endpoint, FetchModelResult };

@@ -1,5 +1,4 @@
-import type { FetchModelResult } from "./fetch-model.ts";
-import type { FetchEvent } from "./types.ts";
+import type { FetchEvent, FetchModelResult } from "./types.ts";
 
 export interface ProgressRenderer {
   onEvent(event: FetchEvent): void;

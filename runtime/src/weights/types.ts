@@ -39,3 +39,19 @@ export type FetchEvent =
   | { type: "file-done"; path: string; size: number }
   | { type: "retry"; path: string; reason: string; waitMs: number }
   | { type: "refetch"; path: string; reason: string };
+
+/** What one fetch returns (declared here, beside the events, so the progress renderer needs no fetcher). */
+export interface FetchModelResult {
+  repo: string;
+  commit: string;
+  /** Absolute `snapshots/<commit>` folder: what the runtime loads. */
+  snapshotDir: string;
+  files: number;
+  totalBytes: number;
+  /** File body bytes received over the network in this run. */
+  downloadedBytes: number;
+  cachedFiles: number;
+  /** `verified`: checked against an existing lock entry; `written`: a new entry was written. */
+  lock: "verified" | "written" | "none";
+  timings: { resolveMs: number; filesMs: number; totalMs: number };
+}

@@ -3,7 +3,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { hasMotoServer, startMoto, type TestMoto } from "../../../test/support/moto-server.ts";
 import { hasRedisServer, startRedis, type TestRedis } from "../../../test/support/redis-server.ts";
-import { SharedJobs } from "../../src/queue/shared-jobs.ts";
+import { SharedQueue } from "../../src/queue/shared-queue.ts";
 import { BacklogMetrics } from "../../src/roles/backlog-metrics.ts";
 import { openStorage } from "../../src/storage/open.ts";
 
@@ -11,12 +11,12 @@ import { openStorage } from "../../src/storage/open.ts";
 describe.runIf(hasRedisServer() && hasMotoServer())("backlog metrics", () => {
   let redis: TestRedis;
   let moto: TestMoto;
-  let jobs: SharedJobs;
+  let jobs: SharedQueue;
   beforeAll(async () => {
     redis = await startRedis();
     moto = await startMoto();
     Object.assign(process.env, moto.env);
-    jobs = await SharedJobs.open(
+    jobs = await SharedQueue.open(
       redis.url,
       openStorage("file:///tmp/i2v-backlog-test"),
       { capacityPerWorker: 50 },

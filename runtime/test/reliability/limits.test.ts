@@ -7,7 +7,7 @@ import { serve } from "@hono/node-server";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parseServiceConfig } from "../../src/config/service-config.ts";
-import { JobStore } from "../../src/jobs/store.ts";
+import { openSingleBox } from "../../src/roles/single-box.ts";
 import { createApp } from "../../src/server/app.ts";
 import { MAX_MULTIPART_PARTS } from "../../src/server/job-request.ts";
 import { Service } from "../../src/server/service.ts";
@@ -146,7 +146,10 @@ async function appWith(env: Record<string, string>) {
     I2V_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "i2v-app-")),
     ...env,
   });
-  return createApp(new Service(config, await JobStore.open(config.dataDir), pino({ level: "silent" }), "0"));
+  const queue = await openSingleBox(config);
+  return createApp(
+    new Service(config, { jobs: queue, storage: queue.storage }, pino({ level: "silent" }), "0"),
+  );
 }
 
 describe("rate limit and CORS", () => {

@@ -3,17 +3,19 @@ import { describe, expect, test } from "vitest";
 import type { InferenceEngine } from "../../src/engine/engine.ts";
 import type { Admission } from "../../src/jobs/admission.ts";
 import type { Job } from "../../src/jobs/job.ts";
-import { JobQueue } from "../../src/jobs/queue.ts";
-import { JobStore } from "../../src/jobs/store.ts";
+import { JobRunner } from "../../src/jobs/lifecycle.ts";
 import type { GenerateResult } from "../../src/pipeline/generate.ts";
+import { EmbeddedQueue } from "../../src/queue/embedded.ts";
+import { JobFiles } from "../../src/queue/job-files.ts";
+import { DirectoryStorage } from "../../src/storage/directory.ts";
 import { tempDir } from "../support/demo.ts";
 import { waitUntil } from "./support.ts";
 
 /**
  * Found by the load test: a job accepted while another finished stayed `queued` forever. The slot
  * was reserved in the waiting list before the job reached the store; a pump in between found no
- * job for the id and dropped it. Here the engine and admission are stand-ins; the store is real,
- * with one upload write held back to open that window on purpose.
+ * job for the id and dropped it. Here the engine and admission are stand-ins; the job files and
+ * storage are real, with one upload write held back to open that window on purpose.
  */
 const RESULT = {
   width: 64,
@@ -50,7 +52,9 @@ function job(): Job {
 
 describe("queue: a job accepted while another finishes", () => {
   test("is run, not dropped", async () => {
-    const store = await JobStore.open(tempDir("i2v-queue-"));
+    const dir = tempDir("i2v-queue-");
+    const store = await JobFiles.open(dir);
+    const storage = new DirectoryStorage(dir);
     let finishFirst: () => void = () => undefined;
     const firstRuns = new Promise<void>((resolve) => {
       finishFirst = resolve;
@@ -65,20 +69,21 @@ describe("queue: a job accepted while another finishes", () => {
       cancel: () => undefined,
     } as unknown as InferenceEngine;
     const admission = { reserve() {}, release() {}, observe() {} } as unknown as Admission;
-    const queue = new JobQueue(store, engine, admission, { capacity: 2, concurrency: 1, deadlineMs: 60_000 });
+    const queue = new EmbeddedQueue(store, storage, { capacity: 2, concurrency: 1 });
+    queue.attach(new JobRunner(queue, engine, admission, { deadlineMs: 60_000, progressEventMs: 1000 }));
 
     const first = job();
     await queue.submit(first, new Uint8Array([1]));
     await waitUntil(() => store.get(first.id)?.status === "running");
 
     // Hold the second job's upload write until the first job has finished and the queue pumped.
-    const create = store.create.bind(store);
+    const putInput = storage.putInput.bind(storage);
     let releaseCreate: () => void = () => undefined;
-    store.create = async (j, image) => {
+    storage.putInput = async (id, image) => {
       await new Promise<void>((resolve) => {
         releaseCreate = resolve;
       });
-      return create(j, image);
+      return putInput(id, image);
     };
     const second = job();
     const submitted = queue.submit(second, new Uint8Array([2]));

@@ -25,8 +25,7 @@ afterAll(async () => {
 
 describe("SSE followers", () => {
   test(`${FOLLOWERS} followers that disconnect mid-job leave no listener behind`, async () => {
-    const queue = running.service.loaded?.queue;
-    if (!queue) throw new Error("not loaded");
+    const queue = running.service.jobs;
     const base = queue.listenerCount("update");
     const slow = { ...TINY, resolution: 128, num_frames: 8, num_inference_steps: 150 };
     const response = await running.app.request("/v1/jobs", {

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
 import type { Job } from "../../src/jobs/job.ts";
-import { JobStore } from "../../src/jobs/store.ts";
+import { JobFiles } from "../../src/queue/job-files.ts";
 import { tempDir } from "../support/demo.ts";
 
 /**
@@ -13,9 +13,9 @@ import { tempDir } from "../support/demo.ts";
  */
 describe("job store under overlapping writes", () => {
   test("overlapping saves of one job all succeed and the last one wins on disk", async () => {
-    const store = await JobStore.open(tempDir("i2v-store-"));
+    const store = await JobFiles.open(tempDir("i2v-store-"));
     const job = { id: "0b7e4a52-52d7-4a8c-9f44-2f1d8d7a0c11", status: "queued" } as unknown as Job;
-    await store.create(job, new Uint8Array([1, 2, 3]));
+    await store.save(job);
     const saves: Array<Promise<void>> = [];
     for (let i = 0; i < 50; i++) {
       saves.push(

@@ -38,6 +38,22 @@ describe("jobs API (in-process)", () => {
     expect((await partial.arrayBuffer()).byteLength).toBe(100);
   });
 
+  test("a job that ran once reports attempts 0; GET /v1/jobs?limit= outside 1..100 is a 400, not a default", async () => {
+    const created = (await (await post(form(image, TINY))).json()) as { id: string };
+    const done = await waitForJob(request, created.id);
+    expect(done).toMatchObject({ status: "succeeded", attempts: 0 });
+    for (const limit of ["0", "-5", "abc", "101", "2.5", ""]) {
+      const response = await request(`/v1/jobs?limit=${limit}`);
+      expect({ limit, status: response.status }).toEqual({ limit, status: 400 });
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe("invalid_parameters");
+      expect(body.error.message).toContain("from 1 to 100");
+    }
+    for (const limit of ["1", "100"]) expect((await request(`/v1/jobs?limit=${limit}`)).status).toBe(200);
+    const one = (await (await request("/v1/jobs?limit=1")).json()) as { jobs: unknown[] };
+    expect(one.jobs).toHaveLength(1);
+  });
+
   test("JSON with a data URL works the same", async () => {
     const body = JSON.stringify({ ...TINY, image: `data:image/png;base64,${image.toString("base64")}` });
     const response = await post(body, { "content-type": "application/json" });

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { SECRET, startReceiver } from "../../../test/support/webhook-receiver.ts";
 import { parseServiceConfig } from "../../src/config/service-config.ts";
 import { ERROR_CODES } from "../../src/errors.ts";
-import { JobStore } from "../../src/jobs/store.ts";
+import { openSingleBox } from "../../src/roles/single-box.ts";
 import { createApp } from "../../src/server/app.ts";
 import { Service } from "../../src/server/service.ts";
 import type { RunningService } from "../../src/server/start.ts";
@@ -122,7 +122,12 @@ beforeAll(async () => {
     I2V_RATE_LIMIT_PER_MIN: "3",
   });
   const app = createApp(
-    new Service(config, await JobStore.open(config.dataDir), pino({ level: "silent" }), "0"),
+    new Service(
+      config,
+      await openSingleBox(config).then((queue) => ({ jobs: queue, storage: queue.storage })),
+      pino({ level: "silent" }),
+      "0",
+    ),
   );
   const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
   await new Promise((resolve) => server.once("listening", resolve));
@@ -240,7 +245,7 @@ async function recordRealUse(): Promise<void> {
   for (let i = 0; i < 4; i++) await call(loading.url, "rate limit", "/v1/system", "/v1/system");
 
   // Draining: submissions are refused with shutting_down.
-  await running.service.loaded?.queue.drain(0);
+  await running.service.jobs.drain(0);
   await post("shutting_down", form(image, TINY));
 }
 

@@ -28,20 +28,7 @@ export function form(image: Uint8Array, fields: Record<string, string | number> 
   return body;
 }
 
-/** Polls a job until it reaches a terminal status. */
-export async function waitForJob(
-  request: (path: string) => Promise<Response>,
-  id: string,
-  timeoutMs = 60_000,
-): Promise<Record<string, unknown>> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const job = (await (await request(`/v1/jobs/${id}`)).json()) as Record<string, unknown>;
-    if (["succeeded", "failed", "canceled"].includes(job.status as string)) return job;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`job ${id} did not finish in ${timeoutMs} ms`);
-}
+export { waitForJob } from "../../../test/support/wait.ts";
 
 /** Small, quick parameters: a job that takes well under a second on the demo model. */
 export const TINY = { preset: "quick", resolution: 64, num_frames: 4, num_inference_steps: 4 } as const;

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { startService, type TestService } from "../../../test/support/service.ts";
+import { waitUntil as poll } from "../../../test/support/wait.ts";
 import { fixture } from "../support/demo.ts";
 import { form, TINY, waitForJob } from "./helpers.ts";
 
@@ -35,13 +36,8 @@ async function readStored(dataDir: string, id: string): Promise<{ status: string
   }
 }
 
-async function waitUntil(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error("condition not reached");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** A restart test polls the disk closely (every 50 ms), for at most 30 s. */
+const waitUntil = (check: () => Promise<boolean>) => poll(check, 30_000, "condition", 50);
 
 describe("service lifecycle (real process)", () => {
   test("kill -9 mid-job loses no accepted job: running and queued jobs run after the restart", async () => {

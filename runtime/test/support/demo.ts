@@ -1,7 +1,6 @@
-import { mkdtempSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
+import { tempDir } from "../../../test/support/temp-dir.ts";
 import { ensureDemoModel } from "../../src/demo-model/build.ts";
 import type { DemoSize } from "../../src/demo-model/constants.ts";
 import { LoadedModel } from "../../src/pipeline/model.ts";
@@ -15,9 +14,7 @@ export function fixture(name: string): Promise<Buffer> {
 }
 
 /** A fresh cache folder per test file, so builds are tested as a new user would run them. */
-export function tempDir(prefix = "i2v-test-"): string {
-  return mkdtempSync(path.join(os.tmpdir(), prefix));
-}
+export { tempDir };
 
 /** Builds the demo model into a temporary cache and loads it. */
 export async function loadDemo(size?: DemoSize, options: RuntimeOptionsInput = {}): Promise<LoadedModel> {

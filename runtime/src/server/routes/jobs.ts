@@ -27,7 +27,8 @@ export function jobRoutes(service: Service): Hono {
     toPublic(job, job.status === "queued" ? await service.jobs.position(job.id) : null);
 
   app.post("/", async (c) => {
-    const { queue, admission, manifest } = ready();
+    const { admission, manifest } = ready();
+    const queue = service.jobs;
     const request = await readJobRequest(c);
     if (request.clientId) {
       const existing = await service.jobs.findByClientId(request.clientId);
@@ -40,7 +41,7 @@ export function jobRoutes(service: Service): Hono {
         return c.json(await view(existing), 200);
       }
     }
-    const webhook = takeWebhook(request.fields, service.config.webhooks, service.config.role !== "all");
+    const webhook = takeWebhook(request.fields, service.config.webhooks);
     const params = resolveParams(request.fields, {
       negative_prompt: manifest.defaults.negative_prompt,
       scheduler: manifest.scheduler.default,
@@ -75,7 +76,7 @@ export function jobRoutes(service: Service): Hono {
   });
 
   app.get("/", async (c) => {
-    const limit = Math.min(100, Math.max(1, Number(c.req.query("limit") ?? 20) || 20));
+    const limit = listLimit(c.req.query("limit"));
     return c.json({ jobs: await Promise.all((await service.jobs.list(limit)).map(view)) } satisfies JobList);
   });
 
@@ -88,7 +89,7 @@ export function jobRoutes(service: Service): Hono {
 
   app.get("/:id/events", async (c) => {
     const job = await find(c.req.param("id"));
-    const queue = service.loaded?.queue;
+    const queue = service.loaded ? service.jobs : undefined;
     return streamSSE(c, async (stream) => {
       const send = async (event: string, current: Job) =>
         stream.writeSSE({ event, data: JSON.stringify(await view(current)) });
@@ -144,6 +145,22 @@ export function jobRoutes(service: Service): Hono {
   });
 
   return app;
+}
+
+/** `?limit=`: 1 to 100 jobs, 20 when absent; anything else is refused, not quietly replaced. */
+function listLimit(text: string | undefined): number {
+  if (text === undefined) return 20;
+  const limit = Number(text);
+  if (!/^\d+$/.test(text) || limit < 1 || limit > 100) {
+    throw new I2vError(
+      "invalid_parameters",
+      `limit must be a whole number from 1 to 100 (got ${JSON.stringify(text)}).`,
+      {
+        problems: [`limit: must be a whole number from 1 to 100 (got ${JSON.stringify(text)})`],
+      },
+    );
+  }
+  return limit;
 }
 
 /** A single `bytes=a-b` range (the form browsers send for media), or undefined for the whole file. */

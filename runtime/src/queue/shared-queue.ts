@@ -4,54 +4,45 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { I2vError } from "../errors.ts";
 import { type Job, TERMINAL } from "../jobs/job.ts";
+import { canceledBeforeStart, endJob, retryAfterSeconds } from "../jobs/lifecycle.ts";
 import type { Storage } from "../storage/port.ts";
-import { liveWorkers } from "./catalog.ts";
 import type { JobEvents, JobQueuePort, QueueCounts } from "./port.ts";
-import { assertNoEviction, BULL_PREFIX, connect, KEYS, ping, QUEUE_NAME, quietReconnects } from "./redis.ts";
+import { liveWorkers } from "./published-model.ts";
+import {
+  assertNoEviction,
+  BULL_PREFIX,
+  connect,
+  KEYS,
+  ping,
+  QUEUE_NAME,
+  quietReconnects,
+  reachRedis,
+} from "./redis.ts";
+import { RedisJobRecords } from "./redis-records.ts";
 
-/** What a BullMQ job carries: the id, and the request fields when the API had no model catalog yet. */
+/** What a BullMQ job carries: the id, and the request fields when the API had no published model yet. */
 export interface QueuedData {
   id: string;
   /** Set when defaults still have to come from the worker's model (no worker had published yet). */
   fields?: Record<string, unknown>;
 }
 
-export interface SharedJobsOptions {
+export interface SharedQueueOptions {
   /** Waiting jobs per worker in service (at least one) before new ones get 429. */
   capacityPerWorker: number;
   /** Seconds a job would wait when no run time has been measured yet. */
   defaultJobSeconds?: number;
 }
 
-/** Redis records of jobs, shared by API and worker processes; changes are announced on a channel. */
-export class JobRecords {
-  constructor(readonly redis: Redis) {}
-
-  async get(id: string): Promise<Job | undefined> {
-    const text = await this.redis.hget(KEYS.records, id);
-    return text ? (JSON.parse(text) as Job) : undefined;
-  }
-
-  /** Writes the record, then tells every API process (their SSE followers). */
-  async save(job: Job): Promise<void> {
-    const text = JSON.stringify(job);
-    await this.redis
-      .multi()
-      .hset(KEYS.records, job.id, text)
-      .zadd(KEYS.created, Date.parse(job.created_at), job.id)
-      .exec();
-    await this.redis.publish(KEYS.updates, text);
-  }
-}
-
 /**
  * The API role's queue port: job records in Redis, delivery by BullMQ. A submission stores the
  * input, writes the record, then adds the BullMQ job under the same id (adding twice is a no-op,
  * so a record whose enqueue was cut off by a crash is enqueued again by the next read of it).
+ * Every step that reaches Redis answers `backend_unavailable` (503) when Redis does not.
  */
-export class SharedJobs extends EventEmitter<JobEvents> implements JobQueuePort {
+export class SharedQueue extends EventEmitter<JobEvents> implements JobQueuePort {
   readonly kind = "shared" as const;
-  readonly records: JobRecords;
+  readonly records: RedisJobRecords;
   private readonly queue: Queue<QueuedData>;
   private readonly events: QueueEvents;
   private readonly subscriber: Redis;
@@ -63,12 +54,12 @@ export class SharedJobs extends EventEmitter<JobEvents> implements JobQueuePort 
     readonly redis: Redis,
     url: string,
     private readonly storage: Storage,
-    private readonly options: SharedJobsOptions,
+    private readonly options: SharedQueueOptions,
     logger: Logger,
   ) {
     super();
     this.setMaxListeners(0);
-    this.records = new JobRecords(redis);
+    this.records = new RedisJobRecords(redis);
     this.queue = new Queue<QueuedData>(QUEUE_NAME, {
       connection: connect(url, "bullmq"),
       prefix: BULL_PREFIX,
@@ -89,22 +80,24 @@ export class SharedJobs extends EventEmitter<JobEvents> implements JobQueuePort 
   static async open(
     url: string,
     storage: Storage,
-    options: SharedJobsOptions,
+    options: SharedQueueOptions,
     logger: Logger,
-  ): Promise<SharedJobs> {
+  ): Promise<SharedQueue> {
     const redis = connect(url);
     await ping(redis);
     await assertNoEviction(redis);
-    const jobs = new SharedJobs(redis, url, storage, options, logger);
+    const jobs = new SharedQueue(redis, url, storage, options, logger);
     await jobs.subscriber.subscribe(KEYS.updates);
     await jobs.events.waitUntilReady();
     return jobs;
   }
 
-  async get(id: string): Promise<Job | undefined> {
-    const job = await this.records.get(id);
-    if (!job || TERMINAL.has(job.status)) return job;
-    return this.reconcile(job);
+  get(id: string): Promise<Job | undefined> {
+    return reachRedis("answer", async () => {
+      const job = await this.records.get(id);
+      if (!job || TERMINAL.has(job.status)) return job;
+      return this.reconcile(job);
+    });
   }
 
   /**
@@ -121,58 +114,49 @@ export class SharedJobs extends EventEmitter<JobEvents> implements JobQueuePort 
     if ((await bull.getState()) !== "failed") return job;
     const latest = (await this.records.get(job.id)) ?? job;
     if (TERMINAL.has(latest.status)) return latest;
-    latest.status = "failed";
-    latest.finished_at = new Date().toISOString();
-    latest.error = {
-      code: "interrupted",
-      message: `The job was interrupted ${bull.stalledCounter ?? bull.attemptsStarted} times (a worker stopped while running it) and was not retried again: ${bull.failedReason}`,
-      hint: new I2vError("interrupted", "").hint,
-    };
-    await this.records.save(latest);
+    const error = new I2vError(
+      "interrupted",
+      `The job was interrupted ${bull.stalledCounter ?? bull.attemptsStarted} times (a worker stopped while running it) and was not retried again: ${bull.failedReason}`,
+    );
+    await endJob(this.records, latest, { status: "failed", error });
     return latest;
   }
 
   async findByClientId(clientId: string): Promise<Job | undefined> {
-    const id = await this.redis.hget(KEYS.clientIds, clientId);
+    const id = await reachRedis("answer", () => this.redis.hget(KEYS.clientIds, clientId));
     return id ? this.get(id) : undefined;
   }
 
-  async list(limit: number): Promise<Job[]> {
-    const ids = await this.redis.zrevrange(KEYS.created, 0, limit - 1);
-    if (ids.length === 0) return [];
-    const texts = await this.redis.hmget(KEYS.records, ...ids);
-    return texts.filter((t): t is string => t !== null).map((t) => JSON.parse(t) as Job);
+  list(limit: number): Promise<Job[]> {
+    return reachRedis("answer", async () =>
+      this.records.many(await this.redis.zrevrange(KEYS.created, 0, limit - 1)),
+    );
   }
 
-  async position(id: string): Promise<number | null> {
-    // BullMQ pushes new jobs on the left of its wait list and workers take from the right.
-    const key = this.queue.keys.wait as string;
-    const [index, length] = await Promise.all([this.redis.lpos(key, id), this.redis.llen(key)]);
-    return index === null ? null : length - index;
+  position(id: string): Promise<number | null> {
+    return reachRedis("answer", async () => {
+      // BullMQ pushes new jobs on the left of its wait list and workers take from the right.
+      const key = this.queue.keys.wait as string;
+      const [index, length] = await Promise.all([this.redis.lpos(key, id), this.redis.llen(key)]);
+      return index === null ? null : length - index;
+    });
   }
 
-  async counts(): Promise<QueueCounts> {
-    const [c, workers] = await Promise.all([
-      this.queue.getJobCounts("waiting", "active", "delayed", "prioritized"),
-      liveWorkers(this.redis),
-    ]);
-    const concurrency = workers.reduce((sum, w) => sum + w.concurrency, 0);
-    return {
-      waiting: (c.waiting ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0),
-      running: c.active ?? 0,
-      capacity: this.options.capacityPerWorker * Math.max(1, workers.length),
-      concurrency,
-      workers: workers.length,
-    };
-  }
-
-  /** Seconds until a slot frees up: recent run times over the workers' total concurrency. */
-  private async retryAfterSeconds(concurrency: number): Promise<number> {
-    const recent = (await this.redis.lrange(KEYS.durations, 0, 9)).map(Number).filter((n) => n > 0);
-    const averageMs = recent.length
-      ? recent.reduce((a, b) => a + b, 0) / recent.length
-      : (this.options.defaultJobSeconds ?? 30) * 1000;
-    return Math.max(1, Math.ceil(averageMs / 1000 / Math.max(1, concurrency)));
+  counts(): Promise<QueueCounts> {
+    return reachRedis("answer", async () => {
+      const [c, workers] = await Promise.all([
+        this.queue.getJobCounts("waiting", "active", "delayed", "prioritized"),
+        liveWorkers(this.redis),
+      ]);
+      const concurrency = workers.reduce((sum, w) => sum + w.concurrency, 0);
+      return {
+        waiting: (c.waiting ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0),
+        running: c.active ?? 0,
+        capacity: this.options.capacityPerWorker * Math.max(1, workers.length),
+        concurrency,
+        workers: workers.length,
+      };
+    });
   }
 
   async assertAccepting(): Promise<void> {
@@ -180,10 +164,17 @@ export class SharedJobs extends EventEmitter<JobEvents> implements JobQueuePort 
       throw new I2vError("shutting_down", "The service is shutting down and accepts no new jobs.");
     const counts = await this.counts();
     if (counts.waiting >= counts.capacity) {
+      const recent = await reachRedis("answer", () => this.records.recentDurations());
       throw new I2vError(
         "queue_full",
         `The shared queue is full (${counts.waiting} waiting for ${counts.workers} worker(s)).`,
-        { retry_after_s: await this.retryAfterSeconds(counts.concurrency) },
+        {
+          retry_after_s: retryAfterSeconds(
+            recent,
+            counts.concurrency,
+            (this.options.defaultJobSeconds ?? 30) * 1000,
+          ),
+        },
       );
     }
   }
@@ -191,8 +182,10 @@ export class SharedJobs extends EventEmitter<JobEvents> implements JobQueuePort 
   /** Input in storage, record in Redis, then the BullMQ job: a 202 means all three are durable. */
   async submit(job: Job, image: Uint8Array, fields?: Record<string, unknown>): Promise<void> {
     await this.storage.putInput(job.id, image);
-    if (job.client_id) await this.redis.hsetnx(KEYS.clientIds, job.client_id, job.id);
-    await this.records.save(job);
+    await reachRedis("take the job", async () => {
+      if (job.client_id) await this.redis.hsetnx(KEYS.clientIds, job.client_id, job.id);
+      await this.records.save(job);
+    });
     await this.enqueue({
       id: job.id,
       ...(fields && this.provisional ? { fields: { ...fields, seed: job.params.seed } } : {}),
@@ -219,37 +212,36 @@ export class SharedJobs extends EventEmitter<JobEvents> implements JobQueuePort 
   async cancel(id: string): Promise<Job | undefined> {
     const job = await this.get(id);
     if (!job || TERMINAL.has(job.status)) return job;
-    // Every worker checks this key before it starts a job, and hears the channel while it runs one.
-    await this.redis.set(KEYS.cancel(id), "1", "EX", 7 * 24 * 3600);
-    const bull = await BullJob.fromId<QueuedData>(this.queue, id);
-    const state = bull ? await bull.getState() : "unknown";
-    if (bull && ["waiting", "delayed", "prioritized"].includes(state)) {
-      const removed = await bull.remove().then(
-        () => true,
-        () => false, // taken by a worker meanwhile: it sees the cancel key
-      );
-      if (removed) {
-        const latest = (await this.records.get(id)) ?? job;
-        latest.status = "canceled";
-        latest.finished_at = new Date().toISOString();
-        latest.error = {
-          code: "canceled",
-          message: "The job was canceled before it started.",
-          hint: new I2vError("canceled", "").hint,
-        };
-        await this.records.save(latest);
-        return latest;
+    return reachRedis("answer", async () => {
+      // Every worker checks this key before it starts a job, and hears the channel while it runs one.
+      await this.redis.set(KEYS.cancel(id), "1", "EX", 7 * 24 * 3600);
+      const bull = await BullJob.fromId<QueuedData>(this.queue, id);
+      const state = bull ? await bull.getState() : "unknown";
+      if (bull && ["waiting", "delayed", "prioritized"].includes(state)) {
+        const removed = await bull.remove().then(
+          () => true,
+          () => false, // taken by a worker meanwhile: it sees the cancel key
+        );
+        if (removed) {
+          const latest = (await this.records.get(id)) ?? job;
+          await endJob(this.records, latest, canceledBeforeStart());
+          return latest;
+        }
       }
-    }
-    await this.redis.publish(KEYS.cancels, id);
-    return (await this.records.get(id)) ?? job;
+      await this.redis.publish(KEYS.cancels, id);
+      return (await this.records.get(id)) ?? job;
+    });
   }
 
   async check(): Promise<void> {
     await ping(this.redis);
   }
 
-  /** Stops accepting (the API's drain: its jobs are already durable in the shared queue). */
+  async drain(): Promise<void> {
+    this.accepting = false;
+  }
+
+  /** Stops accepting and closes the connections (the API's jobs are already durable in the shared queue). */
   async close(): Promise<void> {
     this.accepting = false;
     await Promise.allSettled([this.events.close(), this.queue.close()]);

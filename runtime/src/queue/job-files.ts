@@ -1,24 +1,27 @@
-import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { I2vError } from "../errors.ts";
+import { JOB_ID_PATTERN, type Job, TERMINAL } from "../jobs/job.ts";
+import type { Storage } from "../storage/port.ts";
 import { writeFileDurable } from "../util/durable-write.ts";
-import { JOB_ID_PATTERN, type Job, TERMINAL } from "./job.ts";
+import type { Outbox } from "../webhooks/dispatcher.ts";
 
 /**
- * Jobs on disk: one JSON file per job (written to a temporary name and renamed, so a crash never
- * leaves a torn record), the uploaded image beside it, and the finished video. Everything accepted
- * is on disk before the API answers, so a restart loses nothing.
+ * The single box's job records: one JSON file per job in `<data>/jobs` (written to a temporary
+ * name and renamed, so a crash never leaves a torn record), all of them also held in memory. The
+ * input and the video live in the storage port (storage/directory.ts owns that layout).
+ * Everything accepted is on disk before the API answers, so a restart loses nothing.
  */
-export class JobStore {
+export class JobFiles {
   private readonly jobs = new Map<string, Job>();
   /** The last write queued per file: writes to one file run in call order, one at a time. */
   private readonly writes = new Map<string, Promise<void>>();
 
   private constructor(readonly dir: string) {}
 
-  static async open(dataDir: string): Promise<JobStore> {
-    const store = new JobStore(dataDir);
-    for (const sub of ["jobs", "inputs", "videos"]) await mkdir(path.join(dataDir, sub), { recursive: true });
+  static async open(dataDir: string): Promise<JobFiles> {
+    const store = new JobFiles(dataDir);
+    await mkdir(path.join(dataDir, "jobs"), { recursive: true });
     for (const file of await readdir(path.join(dataDir, "jobs"))) {
       if (!file.endsWith(".json")) {
         if (file.includes(".tmp-")) await rm(path.join(dataDir, "jobs", file), { force: true }); // torn write
@@ -30,9 +33,6 @@ export class JobStore {
       } catch {
         // An unreadable record cannot be recovered; leave the file for inspection.
       }
-    }
-    for (const file of await readdir(path.join(dataDir, "videos"))) {
-      if (file.includes(".partial-")) await rm(path.join(dataDir, "videos", file), { force: true });
     }
     return store;
   }
@@ -55,53 +55,30 @@ export class JobStore {
     return [...this.jobs.values()];
   }
 
-  /** Saves a new job and its input image. */
-  async create(job: Job, image: Uint8Array): Promise<void> {
-    await this.writeAtomic(this.inputPath(job.id), image);
-    await this.save(job);
-  }
-
   async save(job: Job): Promise<void> {
     this.jobs.set(job.id, job);
     await this.writeAtomic(path.join(this.dir, "jobs", `${job.id}.json`), JSON.stringify(job));
-  }
-
-  inputPath(id: string): string {
-    return path.join(this.dir, "inputs", `${id}.bin`);
-  }
-
-  videoPath(id: string): string {
-    return path.join(this.dir, "videos", `${id}.mp4`);
-  }
-
-  readInput(id: string): Promise<Buffer> {
-    return readFile(this.inputPath(id));
-  }
-
-  async remove(id: string): Promise<void> {
-    this.jobs.delete(id);
-    for (const file of [path.join(this.dir, "jobs", `${id}.json`), this.inputPath(id), this.videoPath(id)]) {
-      await rm(file, { force: true });
-    }
   }
 
   /**
    * Removes finished jobs older than `maxAgeMs`, then the oldest finished ones until their videos
    * fit in `maxBytes`. Queued and running jobs are never removed.
    */
-  async prune(maxAgeMs: number, maxBytes: number, now = Date.now()): Promise<string[]> {
+  async prune(storage: Storage, maxAgeMs: number, maxBytes: number, now = Date.now()): Promise<string[]> {
     const finished = this.all()
       .filter((j) => TERMINAL.has(j.status))
       .sort((a, b) => (a.finished_at ?? a.created_at).localeCompare(b.finished_at ?? b.created_at));
     const removed: string[] = [];
     const sizes = new Map<string, number>();
-    for (const job of finished) sizes.set(job.id, await fileSize(this.videoPath(job.id)));
+    for (const job of finished) sizes.set(job.id, (await storage.videoSize(job.id)) ?? 0);
     let total = [...sizes.values()].reduce((a, b) => a + b, 0);
     for (const job of finished) {
       const age = now - Date.parse(job.finished_at ?? job.created_at);
       if (age > maxAgeMs || total > maxBytes) {
         total -= sizes.get(job.id) ?? 0;
-        await this.remove(job.id);
+        this.jobs.delete(job.id);
+        await rm(path.join(this.dir, "jobs", `${job.id}.json`), { force: true });
+        await storage.remove(job.id);
         removed.push(job.id);
       }
     }
@@ -138,10 +115,31 @@ export class JobStore {
   }
 }
 
-async function fileSize(file: string): Promise<number> {
-  try {
-    return (await stat(file)).size;
-  } catch {
-    return 0;
-  }
+/**
+ * The single box's webhook outbox: the deliveries on each job's record. One process owns the
+ * files, so a claim always succeeds; the dispatcher and the runner share the same job objects.
+ */
+export function jobFilesOutbox(files: JobFiles): Outbox {
+  return {
+    async pendingJobs() {
+      return files
+        .all()
+        .filter((j) => j.webhook?.deliveries.some((d) => d.state === "pending"))
+        .map((j) => j.id);
+    },
+    async read(jobId) {
+      return files.get(jobId)?.webhook ?? undefined;
+    },
+    async claim() {
+      return true;
+    },
+    async release() {},
+    async settle(jobId, delivery) {
+      const job = files.get(jobId);
+      const stored = job?.webhook?.deliveries.find((d) => d.id === delivery.id);
+      if (!job || !stored) return;
+      Object.assign(stored, delivery);
+      await files.save(job);
+    },
+  };
 }

@@ -5,8 +5,11 @@ import type { Manifest } from "../pipeline/manifest.ts";
 import type { ModelInfo } from "../pipeline/model.ts";
 import { HEARTBEAT_STALE_MS, KEYS } from "./redis.ts";
 
-/** What a worker publishes once its model is loaded; the API role answers presets and limits from it. */
-export interface Catalog {
+/**
+ * What a worker publishes once its model is loaded; the API role answers presets and limits from
+ * it. (Not the mirror catalog of mirrors/: this one is the model a worker serves.)
+ */
+export interface PublishedModel {
   manifest: Manifest;
   memory_model: MemoryModel;
   model: ModelInfo;
@@ -24,14 +27,14 @@ export interface WorkerBeat {
   updated_at: number;
 }
 
-export async function publishCatalog(redis: Redis, catalog: Catalog): Promise<void> {
-  await redis.set(KEYS.catalog, JSON.stringify(catalog));
+export async function publishModel(redis: Redis, model: PublishedModel): Promise<void> {
+  await redis.set(KEYS.publishedModel, JSON.stringify(model));
 }
 
-/** The catalog the last worker published (kept when workers scale to zero), or undefined. */
-export async function readCatalog(redis: Redis): Promise<Catalog | undefined> {
-  const text = await redis.get(KEYS.catalog);
-  return text ? (JSON.parse(text) as Catalog) : undefined;
+/** The model the last worker published (kept when workers scale to zero), or undefined. */
+export async function readPublishedModel(redis: Redis): Promise<PublishedModel | undefined> {
+  const text = await redis.get(KEYS.publishedModel);
+  return text ? (JSON.parse(text) as PublishedModel) : undefined;
 }
 
 export async function beat(redis: Redis, worker: WorkerBeat): Promise<void> {
