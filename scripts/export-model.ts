@@ -4,6 +4,7 @@ import path from "node:path";
 import { Command } from "commander";
 import { execa } from "execa";
 import { ensureHostEnv } from "../images/src/export/host-env.ts";
+import { detectFamily, EXPORTER_SCRIPT } from "../images/src/export/family.ts";
 import { exportMirrorChoice, renderExportMirror } from "../images/src/export/mirror.ts";
 import { EXPORT_DIR } from "../images/src/export/pins.ts";
 import { loadCatalog } from "../mirrors/src/index.ts";
@@ -11,9 +12,9 @@ import { runCli } from "./lib/cli.ts";
 
 const program = new Command("export-model")
   .description(
-    "Export a diffusers I2VGen-XL folder (Hub snapshot layout) to the runtime's model format, on this machine.",
+    "Export a diffusers I2VGen-XL or Wan image-to-video folder (Hub / ModelScope snapshot layout) to the runtime's model format, on this machine. The family comes from model_index.json.",
   )
-  .option("--model-dir <dir>", "the diffusers I2VGenXLPipeline folder")
+  .option("--model-dir <dir>", "the diffusers pipeline folder (I2VGenXLPipeline or WanImageToVideoPipeline)")
   .option("--out <dir>", "where the exported model goes")
   .option("--no-fp16", "fp32 files only (the CPU runtime uses fp32)")
   .option("--revision <sha>", "model revision recorded in the manifest")
@@ -27,6 +28,7 @@ const program = new Command("export-model")
 await runCli(async () => {
   const o = program.parse().opts();
   const log = (line: string) => console.error(line);
+  const family = o.modelDir ? await detectFamily(path.resolve(o.modelDir)) : "i2vgen-xl";
   const scratch = await mkdtemp(path.join(os.tmpdir(), "i2v-export-mirror-"));
   let python: string;
   try {
@@ -40,9 +42,14 @@ await runCli(async () => {
       });
       if (mirror.pipConf) pipConf = path.join(scratch, "pip.conf");
     }
-    const envInfo = await ensureHostEnv({ log, ...(pipConf ? { pipConf } : {}) });
-    if (envInfo.created) log(`environment ready in ${envInfo.seconds.toFixed(1)} s`);
-    python = envInfo.python;
+    if (family === "wan" && process.env.I2V_WAN_PYTHON) {
+      // TEMPORARY until the pinned Wan environment (torch 2.9, diffusers 0.42) lands from wan-blocks.
+      python = process.env.I2V_WAN_PYTHON;
+    } else {
+      const envInfo = await ensureHostEnv({ log, ...(pipConf ? { pipConf } : {}) });
+      if (envInfo.created) log(`environment ready in ${envInfo.seconds.toFixed(1)} s`);
+      python = envInfo.python;
+    }
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
@@ -56,7 +63,7 @@ await runCli(async () => {
     });
   }
   const args = [
-    path.join(EXPORT_DIR, "export_i2vgen_xl.py"),
+    path.join(EXPORT_DIR, EXPORTER_SCRIPT[family]),
     "--model-dir",
     path.resolve(o.modelDir),
     "--out",

@@ -6,11 +6,13 @@ import type { SchedulerKind } from "./schedulers/index.ts";
 /** Limits on what one generation may ask for, whatever the preset. */
 export const LIMITS = {
   promptChars: 1000,
-  frames: { min: 2, max: 64 },
+  frames: { min: 2, max: 129 },
   steps: { min: 1, max: 150 },
   guidance: { min: 0, max: 30 },
   fps: { min: 1, max: 60 },
   resolution: { min: 64, max: 1280 },
+  /** Explicit width or height (families that take them, Wan). */
+  side: { min: 16, max: 1920 },
   seed: { min: 0, max: 2 ** 32 - 1 },
   decodeChunk: { min: 1, max: 64 },
 } as const;
@@ -27,15 +29,24 @@ export const generateRequestSchema = z
     negative_prompt: z.string().max(LIMITS.promptChars).optional(),
     preset: z.enum(PRESET_NAMES).default("standard"),
     resolution: intIn(LIMITS.resolution).optional(),
+    /** Output size in pixels, both or neither (Wan: multiples of 16; I2VGen-XL uses resolution). */
+    width: intIn(LIMITS.side).optional(),
+    height: intIn(LIMITS.side).optional(),
     num_frames: intIn(LIMITS.frames).optional(),
     num_inference_steps: intIn(LIMITS.steps).optional(),
     guidance_scale: z.number().min(LIMITS.guidance.min).max(LIMITS.guidance.max).optional(),
+    /** Guidance of the second (low-noise) expert of a two-expert model (Wan 2.2 A14B). */
+    guidance_scale_2: z.number().min(LIMITS.guidance.min).max(LIMITS.guidance.max).optional(),
     target_fps: intIn(LIMITS.fps).optional(),
     seed: intIn(LIMITS.seed).optional(),
     scheduler: z.enum(["ddim", "dpmpp-2m"]).optional(),
     decode_chunk_size: intIn(LIMITS.decodeChunk).optional(),
   })
-  .strict();
+  .strict()
+  .refine((r) => (r.width === undefined) === (r.height === undefined), {
+    message: "give both width and height, or neither",
+    path: ["width"],
+  });
 
 export type GenerateRequest = z.input<typeof generateRequestSchema>;
 
@@ -45,9 +56,14 @@ export interface GenerateParams {
   negative_prompt: string;
   preset: PresetName;
   resolution: number;
+  /** Explicit output size (both or neither); families without one derive it from `resolution`. */
+  width?: number;
+  height?: number;
   num_frames: number;
   num_inference_steps: number;
   guidance_scale: number;
+  /** The second expert's guidance (two-expert models); defaults to guidance_scale there. */
+  guidance_scale_2?: number;
   target_fps: number;
   seed: number;
   scheduler: SchedulerKind;
@@ -77,9 +93,11 @@ export function resolveParams(input: unknown, model: ModelDefaults): GeneratePar
     negative_prompt: r.negative_prompt ?? model.negative_prompt,
     preset: r.preset,
     resolution: r.resolution ?? preset.resolution,
+    ...(r.width !== undefined && r.height !== undefined ? { width: r.width, height: r.height } : {}),
     num_frames: r.num_frames ?? preset.num_frames,
     num_inference_steps: r.num_inference_steps ?? preset.num_inference_steps,
     guidance_scale: r.guidance_scale ?? preset.guidance_scale,
+    ...(r.guidance_scale_2 !== undefined ? { guidance_scale_2: r.guidance_scale_2 } : {}),
     target_fps: r.target_fps ?? preset.target_fps,
     seed: r.seed ?? Math.floor(Math.random() * 2 ** 32),
     scheduler: r.scheduler ?? model.scheduler,

@@ -1,0 +1,313 @@
+"""Tiny random-weight Wan image-to-video models from diffusers' and transformers' own classes, and their reference run.
+
+    python tiny_wan.py build --variant wan2.1 --out DIR
+        Wan 2.1 I2V: UMT5 text encoder, CLIP vision image encoder (+ CLIPImageProcessor), one
+        WanTransformer3DModel with image_dim / added_kv_proj_dim, AutoencoderKLWan, and the published
+        UniPCMultistepScheduler config of Wan-AI/Wan2.1-I2V-14B-480P-Diffusers (flow_shift 3.0).
+    python tiny_wan.py build --variant wan2.2 --out DIR
+        Wan 2.2 A14B layout: no image encoder, `transformer` and `transformer_2`, boundary_ratio 0.9,
+        flow_shift 5.0.
+
+    Both are saved with save_pretrained (the Hub's layout, model_index.json), with a UMT5-style
+    Unigram tokenizer (tokenizer.json) built offline.
+
+    python tiny_wan.py reference --model DIR --cases CASES.json --out DIR
+        Runs diffusers' WanImageToVideoPipeline per case from the case's `latents` (.npy) and writes
+        every stage as .npy: CLIP pixels, VAE input, prompt embeddings, image embeddings, the
+        condition (mask + latent), each transformer call, the final latents, the decoded video and
+        the uint8 frames.
+
+Random weights are scaled so that the prompt and the image tokens visibly change the video (see
+`make_conditioning_matter`); `reference` prints how much they change it.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+# The published scheduler_config.json of the Wan diffusers repositories (UniPC, flow prediction).
+UNIPC_CONFIG = {
+    "beta_end": 0.02,
+    "beta_schedule": "linear",
+    "beta_start": 0.0001,
+    "disable_corrector": [],
+    "dynamic_thresholding_ratio": 0.995,
+    "final_sigmas_type": "zero",
+    "lower_order_final": True,
+    "num_train_timesteps": 1000,
+    "predict_x0": True,
+    "prediction_type": "flow_prediction",
+    "rescale_betas_zero_snr": False,
+    "sample_max_value": 1.0,
+    "solver_order": 2,
+    "solver_p": None,
+    "solver_type": "bh2",
+    "steps_offset": 0,
+    "thresholding": False,
+    "timestep_spacing": "linspace",
+    "trained_betas": None,
+    "use_beta_sigmas": False,
+    "use_exponential_sigmas": False,
+    "use_flow_sigmas": True,
+    "use_karras_sigmas": False,
+}
+
+TEXT_DIM = 32
+IMAGE_DIM = 32
+MAX_TEXT = 512  # WanAttnProcessor takes the last 512 context tokens as text: the length is fixed
+
+
+def write_umt5_tokenizer(folder):
+    """A small Unigram tokenizer shaped like google/umt5-xxl's tokenizer.json (Metaspace, </s> appended)."""
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+    from transformers import T5TokenizerFast
+
+    pieces = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)]
+    words = ["▁a", "▁cat", "▁walk", "ing", "▁the", "▁dog", "▁run", "s", "▁slow", "ly", "▁blur", "▁red", "▁sky"]
+    pieces += [(w, -2.0 - i * 0.1) for i, w in enumerate(words)]
+    alphabet = "abcdefghijklmnopqrstuvwxyz,.!'"
+    pieces += [("▁", -3.0)] + [(c, -5.0) for c in alphabet] + [("▁" + c, -4.5) for c in alphabet]
+    model = models.Unigram(pieces, unk_id=2, byte_fallback=False)
+    tok = Tokenizer(model)
+    tok.normalizer = normalizers.Sequence(
+        [normalizers.Replace(" {2,}", " "), normalizers.NFKC()]
+    )
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
+    tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
+    tok.post_processor = processors.TemplateProcessing(
+        single="$A </s>", pair="$A </s> $B </s>", special_tokens=[("</s>", 1)]
+    )
+    fast = T5TokenizerFast(
+        tokenizer_object=tok, eos_token="</s>", unk_token="<unk>", pad_token="<pad>", extra_ids=0,
+        model_max_length=MAX_TEXT,
+    )
+    return fast, len(pieces)
+
+
+def make_conditioning_matter(transformer, scale):
+    """Random init leaves the cross-attention output small next to the residual stream; scale it so
+    that the text and the image tokens move the prediction visibly (else the parity proves nothing
+    about them)."""
+    with torch.no_grad():
+        for block in transformer.blocks:
+            block.attn2.to_out[0].weight.mul_(scale)
+            if block.attn2.add_k_proj is not None:
+                block.attn2.add_v_proj.weight.mul_(scale)
+
+
+def build(variant, out):
+    from diffusers import AutoencoderKLWan, UniPCMultistepScheduler, WanImageToVideoPipeline, WanTransformer3DModel
+    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModel, UMT5Config, UMT5EncoderModel
+
+    torch.manual_seed(0)
+    tokenizer, vocab = write_umt5_tokenizer(os.path.join(out, ".tok"))
+    text_encoder = UMT5EncoderModel(
+        UMT5Config(vocab_size=vocab, d_model=TEXT_DIM, d_kv=8, d_ff=64, num_layers=2, num_heads=4,
+                   relative_attention_num_buckets=32, relative_attention_max_distance=128,
+                   feed_forward_proj="gated-gelu", pad_token_id=0, eos_token_id=1, decoder_start_token_id=0)
+    )
+    vae = AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
+                           temperal_downsample=[False, True, True])
+    wan21 = variant == "wan2.1"
+
+    def transformer():
+        model = WanTransformer3DModel(
+            patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=36, out_channels=16,
+            text_dim=TEXT_DIM, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True,
+            qk_norm="rms_norm_across_heads", rope_max_seq_len=32,
+            image_dim=IMAGE_DIM if wan21 else None, added_kv_proj_dim=24 if wan21 else None,
+        )
+        make_conditioning_matter(model, 8.0)
+        return model
+
+    scheduler = UniPCMultistepScheduler(**UNIPC_CONFIG, flow_shift=3.0 if wan21 else 5.0)
+    parts = dict(tokenizer=tokenizer, text_encoder=text_encoder, vae=vae, scheduler=scheduler, transformer=transformer())
+    if wan21:
+        parts["image_encoder"] = CLIPVisionModel(
+            CLIPVisionConfig(hidden_size=IMAGE_DIM, projection_dim=IMAGE_DIM, num_hidden_layers=3, num_attention_heads=2,
+                             intermediate_size=64, image_size=32, patch_size=4, hidden_act="gelu")
+        )
+        # As the published image_processor/preprocessor_config.json (224 px there), at a 32 px crop.
+        parts["image_processor"] = CLIPImageProcessor(
+            crop_size={"height": 32, "width": 32}, size={"shortest_edge": 32}, resample=3, do_center_crop=True,
+            image_mean=[0.48145466, 0.4578275, 0.40821073], image_std=[0.26862954, 0.26130258, 0.27577711],
+        )
+    else:
+        parts["transformer_2"] = transformer()
+        parts["boundary_ratio"] = 0.9
+    pipe = WanImageToVideoPipeline(**parts)
+    pipe.save_pretrained(out, safe_serialization=True)
+    import shutil
+
+    shutil.rmtree(os.path.join(out, ".tok"), ignore_errors=True)
+    print(json.dumps({"built": out, "variant": variant, "vocab": vocab}))
+
+
+def reference(model_dir, cases_file, out):
+    from diffusers import WanImageToVideoPipeline
+    from diffusers.utils import load_image
+
+    pipe = WanImageToVideoPipeline.from_pretrained(model_dir, torch_dtype=torch.float32)
+    pipe.set_progress_bar_config(disable=True)
+    with open(cases_file, encoding="utf-8") as f:
+        cases = json.load(f)
+    for case in cases:
+        folder = os.path.join(out, case["name"])
+        os.makedirs(folder, exist_ok=True)
+
+        def save(name, tensor):
+            array = tensor.detach().float().cpu().numpy() if isinstance(tensor, torch.Tensor) else np.asarray(tensor)
+            np.save(os.path.join(folder, f"{name}.npy"), array.astype(np.float32))
+
+        calls = []
+        restore = []
+
+        def wrap(obj, attr, make):
+            original = getattr(obj, attr)
+            setattr(obj, attr, make(original))
+            restore.append((obj, attr, original))
+
+        def traced_transformer(which):
+            def make(forward):
+                def run(*args, **kwargs):
+                    result = forward(*args, **kwargs)
+                    if not calls:
+                        save("condition_input", kwargs["hidden_states"])
+                    save(f"transformer_{len(calls)}", result[0])
+                    calls.append({"model": which, "t": float(kwargs["timestep"].flatten()[0])})
+                    return result
+                return run
+            return make
+
+        wrap(pipe.transformer, "forward", traced_transformer("transformer"))
+        if pipe.transformer_2 is not None:
+            wrap(pipe.transformer_2, "forward", traced_transformer("transformer_2"))
+
+        def traced_prompt(encode):
+            def run(*a, **k):
+                positive, negative = encode(*a, **k)
+                save("prompt_embeds", positive)
+                if negative is not None:
+                    save("negative_prompt_embeds", negative)
+                return positive, negative
+            return run
+
+        wrap(pipe, "encode_prompt", traced_prompt)
+        if pipe.image_encoder is not None:
+            def traced_image(forward):
+                def run(pixel_values, *a, **k):
+                    save("clip_pixels", pixel_values)
+                    result = forward(pixel_values, *a, **k)
+                    save("image_embeds", result.hidden_states[-2])
+                    return result
+                return run
+
+            wrap(pipe.image_encoder, "forward", traced_image)
+
+        def traced_encode(encode):
+            def run(x, *a, **k):
+                save("vae_input", x)
+                result = encode(x, *a, **k)
+                save("vae_latent", result.latent_dist.mode() if hasattr(result, "latent_dist") else result[0].mode())
+                return result
+            return run
+
+        def traced_decode(decode):
+            def run(z, *a, **k):
+                save("latents_denormalized", z)
+                result = decode(z, *a, **k)
+                save("decoded", result[0] if isinstance(result, tuple) else result.sample)
+                return result
+            return run
+
+        def traced_prepare(prepare):
+            def run(*a, **k):
+                result = prepare(*a, **k)
+                save("condition", result[1])
+                return result
+            return run
+
+        wrap(pipe.vae, "encode", traced_encode)
+        wrap(pipe.vae, "decode", traced_decode)
+        wrap(pipe, "prepare_latents", traced_prepare)
+        latents = torch.from_numpy(np.load(case["init_latents"]))
+        image = load_image(case["image"])
+        kwargs = {}
+        if case.get("guidance_2") is not None:
+            kwargs["guidance_scale_2"] = case["guidance_2"]
+        started = time.perf_counter()
+        frames = pipe(
+            image=image,
+            prompt=case["prompt"],
+            negative_prompt=case.get("negative_prompt", ""),
+            height=case["height"],
+            width=case["width"],
+            num_frames=case["frames"],
+            num_inference_steps=case["steps"],
+            guidance_scale=case["guidance"],
+            latents=latents,
+            output_type="pil",
+            **kwargs,
+        ).frames[0]
+        seconds = time.perf_counter() - started
+        save("frames", np.stack([np.asarray(f.convert("RGB"), dtype=np.uint8) for f in frames]).astype(np.float32))
+        with open(os.path.join(folder, "record.json"), "w", encoding="utf-8") as f:
+            json.dump({"calls": calls, "timesteps": [float(t) for t in pipe.scheduler.timesteps], "seconds": seconds}, f)
+        for obj, attr, original in reversed(restore):
+            setattr(obj, attr, original)
+    print(json.dumps({"cases": [c["name"] for c in cases]}))
+
+
+def time_case(model_dir, cases_file, repeats):
+    """Median wall time of WanImageToVideoPipeline.__call__ for the first case (loaded once, warmed up once)."""
+    from diffusers import WanImageToVideoPipeline
+    from diffusers.utils import load_image
+
+    pipe = WanImageToVideoPipeline.from_pretrained(model_dir, torch_dtype=torch.float32)
+    pipe.set_progress_bar_config(disable=True)
+    with open(cases_file, encoding="utf-8") as f:
+        case = json.load(f)[0]
+    latents = torch.from_numpy(np.load(case["init_latents"]))
+    image = load_image(case["image"])
+    seconds = []
+    for _ in range(repeats + 1):
+        started = time.perf_counter()
+        pipe(image=image, prompt=case["prompt"], negative_prompt=case.get("negative_prompt", ""), height=case["height"],
+             width=case["width"], num_frames=case["frames"], num_inference_steps=case["steps"],
+             guidance_scale=case["guidance"], latents=latents.clone(), output_type="pil")
+        seconds.append(time.perf_counter() - started)
+    runs = seconds[1:]
+    print(json.dumps({"seconds": sorted(runs)[len(runs) // 2], "runs": runs}))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build")
+    b.add_argument("--variant", choices=["wan2.1", "wan2.2"], required=True)
+    b.add_argument("--out", required=True)
+    r = sub.add_parser("reference")
+    r.add_argument("--model", required=True)
+    r.add_argument("--cases", required=True)
+    r.add_argument("--out", required=True)
+    t = sub.add_parser("time")
+    t.add_argument("--model", required=True)
+    t.add_argument("--cases", required=True)
+    t.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    if args.command == "build":
+        build(args.variant, args.out)
+    elif args.command == "time":
+        time_case(args.model, args.cases, args.repeats)
+    else:
+        reference(args.model, args.cases, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
