@@ -3,8 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { Command } from "commander";
 import { execa } from "execa";
-import { ensureHostEnv } from "../images/src/export/host-env.ts";
 import { detectFamily, EXPORTER_SCRIPT } from "../images/src/export/family.ts";
+import { ensureHostEnv, parseExportEnvFamily } from "../images/src/export/host-env.ts";
 import { exportMirrorChoice, renderExportMirror } from "../images/src/export/mirror.ts";
 import { EXPORT_DIR } from "../images/src/export/pins.ts";
 import { loadCatalog } from "../mirrors/src/index.ts";
@@ -23,12 +23,18 @@ const program = new Command("export-model")
     "PyPI mirror for the first run: upstream, auto, or a provider from mirrors/catalog.yaml",
     "upstream",
   )
-  .option("--print-python", "print the exporter environment's interpreter (created if missing) and exit");
+  .option("--print-python", "print the exporter environment's interpreter (created if missing) and exit")
+  .option(
+    "--family <name>",
+    "which exporter environment without --model-dir (--print-python): i2vgen-xl (host-lock.txt) or wan (wan-host-lock.txt, torch 2.9)",
+    "i2vgen-xl",
+  );
 
 await runCli(async () => {
   const o = program.parse().opts();
   const log = (line: string) => console.error(line);
-  const family = o.modelDir ? await detectFamily(path.resolve(o.modelDir)) : "i2vgen-xl";
+  // The model folder's model_index.json decides; --family only picks the environment without one.
+  const family = o.modelDir ? await detectFamily(path.resolve(o.modelDir)) : parseExportEnvFamily(o.family);
   const scratch = await mkdtemp(path.join(os.tmpdir(), "i2v-export-mirror-"));
   let python: string;
   try {
@@ -42,14 +48,9 @@ await runCli(async () => {
       });
       if (mirror.pipConf) pipConf = path.join(scratch, "pip.conf");
     }
-    if (family === "wan" && process.env.I2V_WAN_PYTHON) {
-      // TEMPORARY until the pinned Wan environment (torch 2.9, diffusers 0.42) lands from wan-blocks.
-      python = process.env.I2V_WAN_PYTHON;
-    } else {
-      const envInfo = await ensureHostEnv({ log, ...(pipConf ? { pipConf } : {}) });
-      if (envInfo.created) log(`environment ready in ${envInfo.seconds.toFixed(1)} s`);
-      python = envInfo.python;
-    }
+    const envInfo = await ensureHostEnv({ family, log, ...(pipConf ? { pipConf } : {}) });
+    if (envInfo.created) log(`environment ready in ${envInfo.seconds.toFixed(1)} s`);
+    python = envInfo.python;
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

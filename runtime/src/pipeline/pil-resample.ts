@@ -6,7 +6,10 @@
  * encoder. A lanczos3 resize (sharp) gives other pixels, which the parity suite measures. This
  * follows Pillow's src/libImaging/Resample.c: separable passes (horizontal first, its result
  * rounded to 8 bits, then vertical), per-pixel float coefficients normalized to sum 1, then turned
- * into 22-bit fixed point with PIL's rounding. Only what diffusers uses is here: BOX and BILINEAR.
+ * into 22-bit fixed point with PIL's rounding. Only what diffusers uses is here: BOX and BILINEAR
+ * (I2VGen-XL), LANCZOS (Wan's VaeImageProcessor resizes the VAE image with it) and BICUBIC (the
+ * CLIP image processor's shortest-edge resize for Wan 2.1). LANCZOS and BICUBIC have negative
+ * lobes: the fixed-point sums may go below 0 or above 255 and are clipped, as PIL's clip8.
  */
 
 export interface RgbImage {
@@ -16,7 +19,23 @@ export interface RgbImage {
   data: Uint8Array;
 }
 
-export type PilFilter = "box" | "bilinear";
+export type PilFilter = "box" | "bilinear" | "bicubic" | "lanczos";
+
+/** PIL's sinc_filter. */
+function sinc(x: number): number {
+  if (x === 0) return 1;
+  const px = x * Math.PI;
+  return Math.sin(px) / px;
+}
+
+/** PIL's bicubic_filter: Keys' cubic with a = -0.5. */
+function bicubic(x: number): number {
+  const a = -0.5;
+  const ax = Math.abs(x);
+  if (ax < 1) return ((a + 2) * ax - (a + 3)) * ax * ax + 1;
+  if (ax < 2) return (((ax - 5) * ax + 8) * ax - 4) * a;
+  return 0;
+}
 
 const FILTERS: Record<PilFilter, { support: number; weight: (x: number) => number }> = {
   box: { support: 0.5, weight: (x) => (x > -0.5 && x <= 0.5 ? 1 : 0) },
@@ -27,6 +46,9 @@ const FILTERS: Record<PilFilter, { support: number; weight: (x: number) => numbe
       return a < 1 ? 1 - a : 0;
     },
   },
+  bicubic: { support: 2, weight: bicubic },
+  // PIL's lanczos_filter: sinc truncated to [-3, 3) and windowed by sinc(x / 3).
+  lanczos: { support: 3, weight: (x) => (x >= -3 && x < 3 ? sinc(x) * sinc(x / 3) : 0) },
 };
 
 const PRECISION_BITS = 32 - 8 - 2;
@@ -83,47 +105,64 @@ const clip8 = (ss: number) => {
   return Math.min(Math.max(v, 0), 255);
 };
 
-/** PIL's Image.resize((width, height), filter) for an RGB image (no box, no reducing_gap). */
+/** One horizontal pass: every row resampled to `width`, rounded to 8 bits (PIL's clip8). */
+function resizeHorizontal(image: RgbImage, width: number, filter: PilFilter): RgbImage {
+  const c = coefficients(image.width, width, filter);
+  const out = new Uint8Array(width * image.height * 3);
+  const src = image.data;
+  for (let y = 0; y < image.height; y++) {
+    const row = y * image.width * 3;
+    for (let xx = 0; xx < width; xx++) {
+      const x0 = c.start[xx] as number;
+      const n = c.count[xx] as number;
+      const base = xx * c.ksize;
+      for (let ch = 0; ch < 3; ch++) {
+        let ss = 1 << (PRECISION_BITS - 1);
+        for (let x = 0; x < n; x++)
+          ss += (src[row + (x0 + x) * 3 + ch] as number) * (c.weights[base + x] as number);
+        out[(y * width + xx) * 3 + ch] = clip8(ss);
+      }
+    }
+  }
+  return { width, height: image.height, data: out };
+}
+
+/** One vertical pass: every column resampled to `height`, rounded to 8 bits. */
+function resizeVertical(image: RgbImage, height: number, filter: PilFilter): RgbImage {
+  const c = coefficients(image.height, height, filter);
+  const stride = image.width * 3;
+  const out = new Uint8Array(stride * height);
+  const src = image.data;
+  for (let yy = 0; yy < height; yy++) {
+    const y0 = c.start[yy] as number;
+    const n = c.count[yy] as number;
+    const base = yy * c.ksize;
+    for (let i = 0; i < stride; i++) {
+      let ss = 1 << (PRECISION_BITS - 1);
+      for (let y = 0; y < n; y++)
+        ss += (src[(y0 + y) * stride + i] as number) * (c.weights[base + y] as number);
+      out[yy * stride + i] = clip8(ss);
+    }
+  }
+  return { width: image.width, height, data: out };
+}
+
+/**
+ * PIL's Image.resize((width, height), filter) for an RGB image (no box, no reducing_gap). The
+ * first pass is rounded to 8 bits before the second, so the order matters: Pillow (13) runs the
+ * horizontal pass first unless the height shrinks by more than twice as many pixels as the width.
+ */
 export function pilResize(image: RgbImage, width: number, height: number, filter: PilFilter): RgbImage {
   if (width === image.width && height === image.height) return { width, height, data: image.data.slice() };
+  const shrinkY = image.height - height;
+  const horizontalFirst = !(shrinkY > 0 && shrinkY > (image.width - width) * 2);
   let current = image;
-  if (width !== image.width) {
-    const c = coefficients(image.width, width, filter);
-    const out = new Uint8Array(width * image.height * 3);
-    const src = image.data;
-    for (let y = 0; y < image.height; y++) {
-      const row = y * image.width * 3;
-      for (let xx = 0; xx < width; xx++) {
-        const x0 = c.start[xx] as number;
-        const n = c.count[xx] as number;
-        const base = xx * c.ksize;
-        for (let ch = 0; ch < 3; ch++) {
-          let ss = 1 << (PRECISION_BITS - 1);
-          for (let x = 0; x < n; x++)
-            ss += (src[row + (x0 + x) * 3 + ch] as number) * (c.weights[base + x] as number);
-          out[(y * width + xx) * 3 + ch] = clip8(ss);
-        }
-      }
-    }
-    current = { width, height: image.height, data: out };
-  }
-  if (height !== current.height) {
-    const c = coefficients(current.height, height, filter);
-    const out = new Uint8Array(width * height * 3);
-    const src = current.data;
-    const stride = width * 3;
-    for (let yy = 0; yy < height; yy++) {
-      const y0 = c.start[yy] as number;
-      const n = c.count[yy] as number;
-      const base = yy * c.ksize;
-      for (let i = 0; i < stride; i++) {
-        let ss = 1 << (PRECISION_BITS - 1);
-        for (let y = 0; y < n; y++)
-          ss += (src[(y0 + y) * stride + i] as number) * (c.weights[base + y] as number);
-        out[yy * stride + i] = clip8(ss);
-      }
-    }
-    current = { width, height, data: out };
+  if (horizontalFirst) {
+    if (width !== current.width) current = resizeHorizontal(current, width, filter);
+    if (height !== current.height) current = resizeVertical(current, height, filter);
+  } else {
+    if (height !== current.height) current = resizeVertical(current, height, filter);
+    if (width !== current.width) current = resizeHorizontal(current, width, filter);
   }
   return current;
 }
