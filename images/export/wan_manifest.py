@@ -117,7 +117,7 @@ def write_manifest(model_dir, out_dir, components, variants=("fp32",), revision=
             "mean": proc["image_mean"],
             "std": proc["image_std"],
         }
-    scheduler_kind = "unipc" if scheduler.get("_class_name", "").startswith("UniPC") else "flow-euler"
+    scheduler_kind = "unipc" if scheduler.get("_class_name", "").startswith("UniPC") else "flow-match-euler"
     transformers_ = [c for c in ("transformer", "transformer_2") if c in components]
     comps = {}
     for comp in components:

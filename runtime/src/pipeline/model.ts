@@ -70,12 +70,15 @@ export class LoadedModel {
   private async warmup(): Promise<number> {
     const started = performance.now();
     const multiple = this.manifest.latent.size_multiple;
+    // Wan takes 4k+1 frames and explicit sizes; the smallest clip it can make.
+    const wan = this.manifest.family === "wan";
     const params: GenerateParams = {
       prompt: "warm up",
       negative_prompt: "",
       preset: "quick",
       resolution: multiple,
-      num_frames: 2,
+      ...(wan ? { width: multiple, height: multiple } : {}),
+      num_frames: wan ? 5 : 2,
       num_inference_steps: 1,
       guidance_scale: 2,
       target_fps: 8,

@@ -90,14 +90,22 @@ def write_umt5_tokenizer(folder):
 
 
 def make_conditioning_matter(transformer, scale):
-    """Random init leaves the cross-attention output small next to the residual stream; scale it so
-    that the text and the image tokens move the prediction visibly (else the parity proves nothing
-    about them)."""
+    """Make the text and the image tokens move the prediction visibly (else the parity proves
+    nothing about them). With random weights the ~500 zero-padded text positions (identical keys)
+    take nearly all the cross-attention, so the prompt's few tokens barely count: padding is mapped
+    to zero keys and values (no biases on its path) and the q/k norms are sharpened so the real
+    tokens win the softmax; the cross-attention output is scaled up next to the residual stream."""
     with torch.no_grad():
+        for linear in (transformer.condition_embedder.text_embedder.linear_1,
+                       transformer.condition_embedder.text_embedder.linear_2):
+            linear.bias.zero_()
         for block in transformer.blocks:
-            block.attn2.to_out[0].weight.mul_(scale)
-            if block.attn2.add_k_proj is not None:
-                block.attn2.add_v_proj.weight.mul_(scale)
+            attn = block.attn2
+            attn.to_k.bias.zero_()
+            attn.to_v.bias.zero_()
+            attn.norm_q.weight.mul_(4.0)
+            attn.norm_k.weight.mul_(4.0)
+            attn.to_out[0].weight.mul_(scale)
 
 
 def build(variant, out):
@@ -145,6 +153,15 @@ def build(variant, out):
     import shutil
 
     shutil.rmtree(os.path.join(out, ".tok"), ignore_errors=True)
+    # As the Hub's model_index.json names them (transformers 5 saves its PIL fallback class name when
+    # torchvision is missing; loading "CLIPImageProcessor" falls back to the same class).
+    index_file = os.path.join(out, "model_index.json")
+    with open(index_file, encoding="utf-8") as f:
+        index = json.load(f)
+    if wan21:
+        index["image_processor"] = ["transformers", "CLIPImageProcessor"]
+    with open(index_file, "w", encoding="utf-8") as f:
+        json.dump(index, f, indent=2)
     print(json.dumps({"built": out, "variant": variant, "vocab": vocab}))
 
 
@@ -178,7 +195,10 @@ def reference(model_dir, cases_file, out):
                     result = forward(*args, **kwargs)
                     if not calls:
                         save("condition_input", kwargs["hidden_states"])
-                    save(f"transformer_{len(calls)}", result[0])
+                    # With guidance each step calls cond, then uncond.
+                    n = len(calls)
+                    step, uncond = (n // 2, n % 2 == 1) if case["guidance"] > 1 else (n, False)
+                    save(f"transformer_{step}{'_uncond' if uncond else ''}", result[0])
                     calls.append({"model": which, "t": float(kwargs["timestep"].flatten()[0])})
                     return result
                 return run
@@ -260,7 +280,38 @@ def reference(model_dir, cases_file, out):
             json.dump({"calls": calls, "timesteps": [float(t) for t in pipe.scheduler.timesteps], "seconds": seconds}, f)
         for obj, attr, original in reversed(restore):
             setattr(obj, attr, original)
+        if case.get("sensitivity"):
+            sensitivity(pipe, case, image, latents, folder)
     print(json.dumps({"cases": [c["name"] for c in cases]}))
+
+
+def sensitivity(pipe, case, image, latents, folder):
+    """The same case with another prompt, and with the image tokens zeroed: the uint8 frames must
+    move, or the parity says nothing about the text and image paths (random weights)."""
+    def frames_of(**overrides):
+        kwargs = dict(image=image, prompt=case["prompt"], negative_prompt=case.get("negative_prompt", ""),
+                      height=case["height"], width=case["width"], num_frames=case["frames"],
+                      num_inference_steps=case["steps"], guidance_scale=case["guidance"], latents=latents.clone(),
+                      output_type="pil")
+        kwargs.update(overrides)
+        frames = pipe(**kwargs).frames[0]
+        return np.stack([np.asarray(f.convert("RGB"), dtype=np.int16) for f in frames])
+
+    base = frames_of()
+    result = {}
+    other = frames_of(prompt="the dog runs slowly")
+    result["other_prompt"] = {"max": int(np.abs(other - base).max()), "mean": float(np.abs(other - base).mean())}
+    if pipe.image_encoder is not None:
+        encode_image = pipe.encode_image
+        pipe.encode_image = lambda *a, **k: torch.zeros_like(encode_image(*a, **k))
+        try:
+            zeroed = frames_of()
+        finally:
+            pipe.encode_image = encode_image
+        result["image_tokens_zeroed"] = {"max": int(np.abs(zeroed - base).max()), "mean": float(np.abs(zeroed - base).mean())}
+    with open(os.path.join(folder, "sensitivity.json"), "w", encoding="utf-8") as f:
+        json.dump(result, f)
+    print(json.dumps({"sensitivity": result}))
 
 
 def time_case(model_dir, cases_file, repeats):

@@ -68,7 +68,7 @@ export const wanManifestSchema = z
       num_train_timesteps: z.number().int().positive(),
     }),
     scheduler: z.object({
-      default: z.enum(["unipc", "flow-euler"]),
+      default: z.enum(["unipc", "flow-match-euler"]),
       config: z.record(z.string(), z.unknown()),
     }),
     defaults: z.object({ negative_prompt: z.string().default("") }).default({ negative_prompt: "" }),
