@@ -6,7 +6,7 @@
  * silently ignored.
  */
 import { z } from "zod";
-import type { SchedulerKind } from "./kind.ts";
+import type { AnySchedulerKind } from "./kind.ts";
 
 /** Builds a boolean option that only `false` may take, with a message for `true`. */
 function onlyFalse(why: string) {
@@ -112,15 +112,119 @@ export const dpmSolverConfigSchema = z
   })
   .superRefine(betasMatchTimesteps);
 
+/** Options both flow-matching schedulers would read and this port rejects (they change the numbers). */
+const flowRejected = {
+  use_karras_sigmas: onlyFalse("Karras sigmas are not implemented; set it to false"),
+  use_exponential_sigmas: onlyFalse("exponential sigmas are not implemented; set it to false"),
+  use_beta_sigmas: onlyFalse("beta sigmas are not implemented; set it to false"),
+  use_dynamic_shifting: onlyFalse(
+    "dynamic shifting (a mu per resolution) is not implemented; set it to false and use a fixed shift",
+  ),
+  // diffusers treats 0 and null alike (no stretch).
+  shift_terminal: z
+    .number()
+    .min(0)
+    .lt(1)
+    .nullable()
+    .transform((v) => (v ? v : null))
+    .default(null),
+};
+
+/**
+ * UniPCMultistepScheduler's config, as Wan publishes it: flow sigmas (`use_flow_sigmas`, shifted
+ * by `flow_shift`) and `flow_prediction`, predicting x0, orders 1 and 2, bh1 or bh2.
+ */
+export const unipcConfigSchema = z
+  .object({
+    num_train_timesteps: z.number().int().positive().default(1000),
+    solver_order: z
+      .number()
+      .int()
+      .min(1)
+      .refine((v) => v <= 2, { message: "only orders 1 and 2 are implemented (Wan's configs use 2); use 2" })
+      .default(2),
+    prediction_type: z
+      .string()
+      .refine((v) => v === "flow_prediction", {
+        message:
+          'only "flow_prediction" is implemented (with use_flow_sigmas); use dpmpp-2m or ddim otherwise',
+      })
+      .transform((): "flow_prediction" => "flow_prediction")
+      .default("flow_prediction"),
+    use_flow_sigmas: z
+      .boolean()
+      .refine((v) => v === true, {
+        message: "only flow sigmas are implemented (Wan's config); set use_flow_sigmas to true",
+      })
+      .default(true),
+    flow_shift: finitePositive.default(1.0),
+    predict_x0: z
+      .boolean()
+      .refine((v) => v === true, { message: "flow_prediction needs predict_x0 true, as in diffusers" })
+      .default(true),
+    // diffusers maps DPM-Solver's names to bh2 when loading another class's config.
+    solver_type: z
+      .enum(["bh1", "bh2", "midpoint", "heun", "logrho"])
+      .transform((v): "bh1" | "bh2" => (v === "bh1" ? "bh1" : "bh2"))
+      .default("bh2"),
+    lower_order_final: z.boolean().default(true),
+    disable_corrector: z.array(z.number().int().min(0)).default([]),
+    solver_p: z
+      .unknown()
+      .refine((v) => v === null || v === undefined, {
+        message: "a solver_p scheduler is not supported; use null",
+      })
+      .default(null),
+    final_sigmas_type: z.enum(["zero", "sigma_min"]).default("zero"),
+    thresholding: onlyFalse("dynamic thresholding is not supported; set it to false"),
+    ...flowRejected,
+  })
+  .superRefine((cfg, ctx) => {
+    // B(h) = h is infinite at a final sigma of 0, and diffusers' last step returns NaN (measured).
+    if (cfg.solver_type === "bh1" && cfg.final_sigmas_type === "zero")
+      ctx.addIssue({
+        code: "custom",
+        path: ["solver_type"],
+        message:
+          'bh1 with final_sigmas_type "zero" makes the last step NaN in diffusers; use bh2 or final_sigmas_type "sigma_min"',
+      });
+  });
+
+/** FlowMatchEulerDiscreteScheduler's config (the step-distilled Wan variants): a fixed `shift`. */
+export const flowMatchEulerConfigSchema = z.object({
+  num_train_timesteps: z.number().int().positive().default(1000),
+  shift: finitePositive.default(1.0),
+  invert_sigmas: onlyFalse("inverted sigmas are not implemented; set it to false"),
+  stochastic_sampling: onlyFalse("stochastic sampling is not implemented; set it to false"),
+  ...flowRejected,
+});
+
 /** A validated DDIM config with every default filled in. */
 export type DdimConfig = z.output<typeof ddimConfigSchema>;
 /** A validated DPM-Solver++ config with every default filled in. */
 export type DpmSolverConfig = z.output<typeof dpmSolverConfigSchema>;
+/** A validated UniPC (flow) config with every default filled in. */
+export type UniPcConfig = z.output<typeof unipcConfigSchema>;
+/** A validated FlowMatchEuler config with every default filled in. */
+export type FlowMatchEulerConfig = z.output<typeof flowMatchEulerConfigSchema>;
 /** The validated config for a scheduler kind. */
-export type SchedulerConfigFor<K extends SchedulerKind> = K extends "ddim" ? DdimConfig : DpmSolverConfig;
+export type SchedulerConfigFor<K extends AnySchedulerKind> = K extends "ddim"
+  ? DdimConfig
+  : K extends "dpmpp-2m"
+    ? DpmSolverConfig
+    : K extends "unipc"
+      ? UniPcConfig
+      : FlowMatchEulerConfig;
+
+const SCHEMAS = {
+  ddim: ddimConfigSchema,
+  "dpmpp-2m": dpmSolverConfigSchema,
+  unipc: unipcConfigSchema,
+  "flow-match-euler": flowMatchEulerConfigSchema,
+} as const satisfies Record<AnySchedulerKind, z.ZodType>;
 
 /** Outcome of {@link parseSchedulerConfig}: the config, or every problem as `path: message`. */
-export type ParseResult<K extends SchedulerKind> =
+export type ParseResult<K extends AnySchedulerKind> =
   | { ok: true; config: SchedulerConfigFor<K> }
   | { ok: false; problems: string[] };
 
@@ -134,9 +238,8 @@ function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /** Validates a diffusers scheduler config for `kind`, filling defaults; never throws on bad input. */
-export function parseSchedulerConfig<K extends SchedulerKind>(kind: K, config: unknown): ParseResult<K> {
-  const schema = kind === "ddim" ? ddimConfigSchema : dpmSolverConfigSchema;
-  const result = schema.safeParse(config ?? {});
+export function parseSchedulerConfig<K extends AnySchedulerKind>(kind: K, config: unknown): ParseResult<K> {
+  const result = (SCHEMAS[kind] as z.ZodType).safeParse(config ?? {});
   if (result.success) return { ok: true, config: result.data as SchedulerConfigFor<K> };
   return {
     ok: false,
@@ -152,7 +255,7 @@ export class SchedulerConfigError extends Error {
   /** What the user can do about it. */
   readonly hint: string;
 
-  constructor(kind: SchedulerKind, problems: string[], hint?: string) {
+  constructor(kind: AnySchedulerKind, problems: string[], hint?: string) {
     super(`invalid ${kind} scheduler config: ${problems.join("; ")}`);
     this.problems = problems;
     this.hint =

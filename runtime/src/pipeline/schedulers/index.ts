@@ -1,5 +1,6 @@
 /**
- * Diffusion schedulers for the denoising loop: DDIM and DPM-Solver++(2M), ported from diffusers
+ * Diffusion schedulers for the denoising loop: DDIM, DPM-Solver++(2M), UniPC (flow sigmas) and
+ * flow-matching Euler, ported from diffusers
  * so that a model's `scheduler_config.json` gives the same timesteps and the same numbers.
  *
  * ```ts
@@ -10,21 +11,40 @@
 import {
   type DdimConfig,
   type DpmSolverConfig,
+  type FlowMatchEulerConfig,
   parseSchedulerConfig,
   SchedulerConfigError,
+  type UniPcConfig,
 } from "./config.ts";
 import { DdimScheduler } from "./ddim.ts";
 import { DpmSolverMultistepScheduler } from "./dpm-solver.ts";
-import type { SchedulerKind } from "./kind.ts";
+import { FlowMatchEulerScheduler } from "./flow-match-euler.ts";
+import type { AnySchedulerKind } from "./kind.ts";
 import type { Scheduler, SchedulerOptions } from "./scheduler.ts";
+import { UniPcMultistepScheduler } from "./unipc.ts";
 
 export { makeAlphasCumprod, makeBetas, rescaleZeroTerminalSnr } from "./betas.ts";
-export type { DdimConfig, DpmSolverConfig, ParseResult, SchedulerConfigFor } from "./config.ts";
+export type {
+  DdimConfig,
+  DpmSolverConfig,
+  FlowMatchEulerConfig,
+  ParseResult,
+  SchedulerConfigFor,
+  UniPcConfig,
+} from "./config.ts";
 export { parseSchedulerConfig, SchedulerConfigError } from "./config.ts";
 export { DdimScheduler, ddimVariance } from "./ddim.ts";
 export { DpmSolverMultistepScheduler } from "./dpm-solver.ts";
-export { SCHEDULER_KINDS, type SchedulerKind } from "./kind.ts";
+export { FlowMatchEulerScheduler } from "./flow-match-euler.ts";
+export {
+  ALL_SCHEDULER_KINDS,
+  type AnySchedulerKind,
+  type FlowSchedulerKind,
+  SCHEDULER_KINDS,
+  type SchedulerKind,
+} from "./kind.ts";
 export type { LinearStep, Scheduler, SchedulerOptions } from "./scheduler.ts";
+export { UniPcMultistepScheduler } from "./unipc.ts";
 
 /** Checks the step count against the config, as diffusers' set_timesteps does. */
 function stepCountProblems(numInferenceSteps: number, numTrainTimesteps: number): string[] {
@@ -53,7 +73,7 @@ function timestepProblems(timesteps: readonly number[], numTrainTimesteps: numbe
  * @throws SchedulerConfigError listing every problem as `path: message`.
  */
 export function createScheduler(
-  kind: SchedulerKind,
+  kind: AnySchedulerKind,
   config: unknown,
   numInferenceSteps: number,
   options: SchedulerOptions = {},
@@ -64,11 +84,19 @@ export function createScheduler(
   if (steps.length > 0) {
     throw new SchedulerConfigError(kind, steps, "Use between 1 and num_train_timesteps inference steps.");
   }
+  const cfg = parsed.config;
+  switch (kind) {
+    case "unipc":
+      return new UniPcMultistepScheduler(cfg as UniPcConfig, numInferenceSteps, options);
+    case "flow-match-euler":
+      // Continuous timesteps (sigma * N): the first is N itself, so no index check.
+      return new FlowMatchEulerScheduler(cfg as FlowMatchEulerConfig, numInferenceSteps, options);
+  }
   const scheduler =
     kind === "ddim"
-      ? new DdimScheduler(parsed.config as DdimConfig, numInferenceSteps, options)
-      : new DpmSolverMultistepScheduler(parsed.config as DpmSolverConfig, numInferenceSteps, options);
-  const range = timestepProblems(scheduler.timesteps, parsed.config.num_train_timesteps);
+      ? new DdimScheduler(cfg as DdimConfig, numInferenceSteps, options)
+      : new DpmSolverMultistepScheduler(cfg as DpmSolverConfig, numInferenceSteps, options);
+  const range = timestepProblems(scheduler.timesteps, cfg.num_train_timesteps);
   if (range.length > 0) throw new SchedulerConfigError(kind, range);
   return scheduler;
 }

@@ -1,12 +1,12 @@
 /** The contract every scheduler implements; the denoising loop codes against this only. */
-import type { SchedulerKind } from "./kind.ts";
+import type { AnySchedulerKind } from "./kind.ts";
 
 /**
  * A diffusion scheduler bound to one run (one step count). It holds preallocated buffers and, for
  * multistep solvers, the history of earlier steps: use one instance per run, or call `reset()`.
  */
 export interface Scheduler {
-  readonly kind: SchedulerKind;
+  readonly kind: AnySchedulerKind;
   /** Timesteps for this run, in order of use (after setTimesteps). */
   readonly timesteps: readonly number[];
   /** Standard deviation of the initial noise; the first latents are `noise * initNoiseSigma`. */
