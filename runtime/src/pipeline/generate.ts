@@ -30,7 +30,8 @@ export async function generate(
   hooks: GenerateHooks = {},
 ): Promise<GenerateResult> {
   const { manifest } = sessions.loaded;
-  if (manifest.family === "wan") return generateWan(sessions, manifest, tokenizer, params, imageBytes, sink, hooks);
+  if (manifest.family === "wan")
+    return generateWan(sessions, manifest, tokenizer, params, imageBytes, sink, hooks);
   return generateI2vgen(sessions, manifest, tokenizer, params, imageBytes, sink, hooks);
 }
 

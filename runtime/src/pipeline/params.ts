@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { I2vError } from "../errors.ts";
 import { PRESET_NAMES, PRESETS, type PresetName } from "./presets.ts";
-import type { SchedulerKind } from "./schedulers/index.ts";
+import type { AnySchedulerKind } from "./schedulers/index.ts";
 
 /** Limits on what one generation may ask for, whatever the preset. */
 export const LIMITS = {
@@ -66,14 +66,15 @@ export interface GenerateParams {
   guidance_scale_2?: number;
   target_fps: number;
   seed: number;
-  scheduler: SchedulerKind;
+  /** A request names ddim or dpmpp-2m; a flow-matching model (Wan) runs its manifest's flow scheduler. */
+  scheduler: AnySchedulerKind;
   decode_chunk_size: number;
 }
 
 /** Model-level defaults the manifest supplies. */
 export interface ModelDefaults {
   negative_prompt: string;
-  scheduler: SchedulerKind;
+  scheduler: AnySchedulerKind;
 }
 
 /**

@@ -193,8 +193,19 @@ export async function buildWanParity(python: string, log: (line: string) => void
     const casesFile = path.join(root, `cases-${variant}.json`);
     await writeFile(casesFile, JSON.stringify(cases, null, 2));
     const t = performance.now();
-    await py([BUILDER, "reference", "--model", built.modelDir(variant), "--cases", casesFile, "--out", `${built.referenceDir}.tmp`]);
-    log(`diffusers reference for ${cases.length} ${variant} cases in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    await py([
+      BUILDER,
+      "reference",
+      "--model",
+      built.modelDir(variant),
+      "--cases",
+      casesFile,
+      "--out",
+      `${built.referenceDir}.tmp`,
+    ]);
+    log(
+      `diffusers reference for ${cases.length} ${variant} cases in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    );
   }
   await rename(`${built.referenceDir}.tmp`, built.referenceDir);
   await writeFile(path.join(root, "done"), new Date().toISOString());

@@ -11,7 +11,14 @@ import { readNpyFloat32 } from "../../../src/pipeline/npy.ts";
 import { type GenerateParams, resolveParams } from "../../../src/pipeline/params.ts";
 import { wanPython } from "../../support/wan-python.ts";
 import { HERE } from "./harness.ts";
-import { buildWanParity, WAN_CASES, type WanBuilt, type WanCase, type WanVariant, wanCaseNoise } from "./wan-harness.ts";
+import {
+  buildWanParity,
+  WAN_CASES,
+  type WanBuilt,
+  type WanCase,
+  type WanVariant,
+  wanCaseNoise,
+} from "./wan-harness.ts";
 
 const REPO = path.resolve(HERE, "..", "..", "..", "..");
 
@@ -65,7 +72,12 @@ const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   return m;
 };
 
-async function runOurs(model: LoadedModel, built: WanBuilt, c: WanCase, overrides: Partial<GenerateParams> = {}) {
+async function runOurs(
+  model: LoadedModel,
+  built: WanBuilt,
+  c: WanCase,
+  overrides: Partial<GenerateParams> = {},
+) {
   const tensors = new Map<string, Float32Array>();
   const sink = new MemorySink();
   await generate(
@@ -94,103 +106,137 @@ function frameErrors(ours: Uint8Array, ref: Float32Array) {
   return { max: maxAbs(ours, ref), within1: within1 / ref.length };
 }
 
-describe.skipIf(!python)("parity with diffusers' WanImageToVideoPipeline (tiny random-weight Wan 2.1 and 2.2)", () => {
-  let built: WanBuilt;
-  const models = new Map<WanVariant, LoadedModel>();
-  beforeAll(async () => {
-    built = await buildWanParity(python as string, (line) => console.log(`wan parity: ${line}`));
-    for (const variant of ["wan2.1", "wan2.2"] as const)
-      models.set(variant, await LoadedModel.load(built.exportDir(variant), { provider: "cpu" }));
-  }, 1_800_000);
-  afterAll(async () => {
-    for (const m of models.values()) await m.release();
-  });
+describe.skipIf(!python)(
+  "parity with diffusers' WanImageToVideoPipeline (tiny random-weight Wan 2.1 and 2.2)",
+  () => {
+    let built: WanBuilt;
+    const models = new Map<WanVariant, LoadedModel>();
+    beforeAll(async () => {
+      built = await buildWanParity(python as string, (line) => console.log(`wan parity: ${line}`));
+      for (const variant of ["wan2.1", "wan2.2"] as const)
+        models.set(variant, await LoadedModel.load(built.exportDir(variant), { provider: "cpu" }));
+    }, 1_800_000);
+    afterAll(async () => {
+      for (const m of models.values()) await m.release();
+    });
 
-  for (const c of WAN_CASES) {
-    it(`${c.name}: ${c.source.width}x${c.source.height} -> ${c.width}x${c.height}x${c.frames}, guidance ${c.guidance}${c.guidance2 !== undefined ? `/${c.guidance2}` : ""}`, async () => {
-      const model = models.get(c.variant)!;
-      const ref = (name: string) => readNpyFloat32(path.join(built.referenceDir, c.name, `${name}.npy`));
-      const { tensors, frames } = await runOurs(model, built, c);
-      const errors: Record<string, number> = {};
-      const checks: [string, number, number][] = [];
-      const compare = async (name: string, tolerance: number, ours = name) => {
-        const o = tensors.get(ours);
-        expect(o, `our pipeline produced no ${ours}`).toBeDefined();
-        errors[name] = maxAbs(o!, (await ref(name)).data);
-        checks.push([name, errors[name], tolerance]);
-      };
-      if (c.variant === "wan2.1") {
-        await compare("clip_pixels", TOLERANCE.clip_pixels!);
-        await compare("image_embeds", TOLERANCE.image_embeds!);
-      }
-      await compare("vae_input", TOLERANCE.vae_input!);
-      await compare("prompt_embeds", TOLERANCE.prompt_embeds!);
-      if (c.guidance > 1) await compare("negative_prompt_embeds", TOLERANCE.negative_prompt_embeds!);
-      await compare("condition", TOLERANCE.condition!);
-      for (let i = 0; i < c.steps; i++) await compare(`transformer_${i}`, TOLERANCE.transformer!);
-      await compare("latents_denormalized", TOLERANCE.latents_denormalized!);
-      await compare("decoded", TOLERANCE.decoded!);
-      const f = frameErrors(frames, (await ref("frames")).data);
-      console.log(
-        `wan parity ${c.name}: ${JSON.stringify({ ...errors, frames_max: f.max, frames_within1: f.within1 }, (_, v) => (typeof v === "number" ? Number(v.toPrecision(3)) : v))}`,
+    for (const c of WAN_CASES) {
+      it(`${c.name}: ${c.source.width}x${c.source.height} -> ${c.width}x${c.height}x${c.frames}, guidance ${c.guidance}${c.guidance2 !== undefined ? `/${c.guidance2}` : ""}`, async () => {
+        const model = models.get(c.variant)!;
+        const ref = (name: string) => readNpyFloat32(path.join(built.referenceDir, c.name, `${name}.npy`));
+        const { tensors, frames } = await runOurs(model, built, c);
+        const errors: Record<string, number> = {};
+        const checks: [string, number, number][] = [];
+        const compare = async (name: string, tolerance: number, ours = name) => {
+          const o = tensors.get(ours);
+          expect(o, `our pipeline produced no ${ours}`).toBeDefined();
+          errors[name] = maxAbs(o!, (await ref(name)).data);
+          checks.push([name, errors[name], tolerance]);
+        };
+        if (c.variant === "wan2.1") {
+          await compare("clip_pixels", TOLERANCE.clip_pixels!);
+          await compare("image_embeds", TOLERANCE.image_embeds!);
+        }
+        await compare("vae_input", TOLERANCE.vae_input!);
+        await compare("prompt_embeds", TOLERANCE.prompt_embeds!);
+        if (c.guidance > 1) await compare("negative_prompt_embeds", TOLERANCE.negative_prompt_embeds!);
+        await compare("condition", TOLERANCE.condition!);
+        for (let i = 0; i < c.steps; i++) await compare(`transformer_${i}`, TOLERANCE.transformer!);
+        await compare("latents_denormalized", TOLERANCE.latents_denormalized!);
+        await compare("decoded", TOLERANCE.decoded!);
+        const f = frameErrors(frames, (await ref("frames")).data);
+        console.log(
+          `wan parity ${c.name}: ${JSON.stringify({ ...errors, frames_max: f.max, frames_within1: f.within1 }, (_, v) => (typeof v === "number" ? Number(v.toPrecision(3)) : v))}`,
+        );
+        for (const [name, error, tolerance] of checks)
+          expect(error, `stage ${name} off by ${error}`).toBeLessThanOrEqual(tolerance);
+        expect(f.max).toBeLessThanOrEqual(2);
+        expect(f.within1).toBeGreaterThanOrEqual(0.99);
+      }, 300_000);
+    }
+
+    it("the expert switch follows the timesteps: diffusers called transformer, then transformer_2, at the boundary", async () => {
+      const c = WAN_CASES.find((x) => x.name === "wan22-expert-switch")!;
+      const record = JSON.parse(await readFile(path.join(built.referenceDir, c.name, "record.json"), "utf8"));
+      const models = (record.calls as { model: string }[]).map((x) => x.model);
+      // Both experts ran (else the case does not test the switch).
+      expect(new Set(models)).toEqual(new Set(["transformer", "transformer_2"]));
+    });
+
+    it("another second-expert guidance does not give diffusers' frames (the guidance_2 path is live)", async () => {
+      const c = WAN_CASES.find((x) => x.name === "wan22-expert-switch")!;
+      const { frames } = await runOurs(models.get("wan2.2")!, built, c, { guidance_scale_2: c.guidance });
+      const f = frameErrors(
+        frames,
+        (await readNpyFloat32(path.join(built.referenceDir, c.name, "frames.npy"))).data,
       );
-      for (const [name, error, tolerance] of checks)
-        expect(error, `stage ${name} off by ${error}`).toBeLessThanOrEqual(tolerance);
-      expect(f.max).toBeLessThanOrEqual(2);
-      expect(f.within1).toBeGreaterThanOrEqual(0.99);
+      expect(f.max).toBeGreaterThan(2);
     }, 300_000);
-  }
 
-  it("the expert switch follows the timesteps: diffusers called transformer, then transformer_2, at the boundary", async () => {
-    const c = WAN_CASES.find((x) => x.name === "wan22-expert-switch")!;
-    const record = JSON.parse(await readFile(path.join(built.referenceDir, c.name, "record.json"), "utf8"));
-    const models = (record.calls as { model: string }[]).map((x) => x.model);
-    // Both experts ran (else the case does not test the switch).
-    expect(new Set(models)).toEqual(new Set(["transformer", "transformer_2"]));
-  });
-
-  it("another second-expert guidance does not give diffusers' frames (the guidance_2 path is live)", async () => {
-    const c = WAN_CASES.find((x) => x.name === "wan22-expert-switch")!;
-    const { frames } = await runOurs(models.get("wan2.2")!, built, c, { guidance_scale_2: c.guidance });
-    const f = frameErrors(frames, (await readNpyFloat32(path.join(built.referenceDir, c.name, "frames.npy"))).data);
-    expect(f.max).toBeGreaterThan(2);
-  }, 300_000);
-
-  it("the random weights let the prompt and the image tokens visibly change the video", async () => {
-    const s = JSON.parse(await readFile(path.join(built.referenceDir, "wan21-exact-size", "sensitivity.json"), "utf8"));
-    console.log(`wan parity sensitivity: ${JSON.stringify(s)}`);
-    for (const key of ["other_prompt", "image_tokens_zeroed"]) {
-      expect(s[key].max, key).toBeGreaterThan(10);
-      expect(s[key].mean, key).toBeGreaterThan(1);
-    }
-  });
-
-  it("npm run generate with --height --width --frames --guidance --init-latents writes diffusers' frames as PNGs", async () => {
-    const c = WAN_CASES[0]!;
-    const dir = await mkdtemp(path.join(os.tmpdir(), "i2v-wan-cli-"));
-    try {
-      const framesDir = path.join(dir, "frames");
-      await execa("npx", [
-        "tsx", "scripts/generate.ts",
-        "--model", built.exportDir(c.variant),
-        "--image", path.join(built.caseDir(c.name), "image.png"),
-        "--prompt", c.prompt, "--negative-prompt", c.negativePrompt,
-        "--steps", String(c.steps), "--guidance", String(c.guidance),
-        "--height", String(c.height), "--width", String(c.width), "--frames", String(c.frames),
-        "--init-latents", path.join(built.caseDir(c.name), "noise.npy"),
-        "--frames-dir", framesDir, "--out", path.join(dir, "out.mp4"),
-      ], { cwd: REPO });
-      const names = (await readdir(framesDir)).sort();
-      expect(names).toHaveLength(c.frames);
-      const ref = await readNpyFloat32(path.join(built.referenceDir, c.name, "frames.npy"));
-      const size = ref.data.length / c.frames;
-      for (const [i, name] of names.entries()) {
-        const { data } = await sharp(path.join(framesDir, name)).raw().toBuffer({ resolveWithObject: true });
-        const f = frameErrors(new Uint8Array(data), ref.data.subarray(i * size, (i + 1) * size));
-        expect(f.max, `${name} differs from diffusers' frame ${i} by ${f.max} levels`).toBeLessThanOrEqual(2);
+    it("the random weights let the prompt and the image tokens visibly change the video", async () => {
+      const s = JSON.parse(
+        await readFile(path.join(built.referenceDir, "wan21-exact-size", "sensitivity.json"), "utf8"),
+      );
+      console.log(`wan parity sensitivity: ${JSON.stringify(s)}`);
+      for (const key of ["other_prompt", "image_tokens_zeroed"]) {
+        expect(s[key].max, key).toBeGreaterThan(10);
+        expect(s[key].mean, key).toBeGreaterThan(1);
       }
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }, 600_000);
-});
+    });
+
+    it("npm run generate with --height --width --frames --guidance --init-latents writes diffusers' frames as PNGs", async () => {
+      const c = WAN_CASES[0]!;
+      const dir = await mkdtemp(path.join(os.tmpdir(), "i2v-wan-cli-"));
+      try {
+        const framesDir = path.join(dir, "frames");
+        await execa(
+          "npx",
+          [
+            "tsx",
+            "scripts/generate.ts",
+            "--model",
+            built.exportDir(c.variant),
+            "--image",
+            path.join(built.caseDir(c.name), "image.png"),
+            "--prompt",
+            c.prompt,
+            "--negative-prompt",
+            c.negativePrompt,
+            "--steps",
+            String(c.steps),
+            "--guidance",
+            String(c.guidance),
+            "--height",
+            String(c.height),
+            "--width",
+            String(c.width),
+            "--frames",
+            String(c.frames),
+            "--init-latents",
+            path.join(built.caseDir(c.name), "noise.npy"),
+            "--frames-dir",
+            framesDir,
+            "--out",
+            path.join(dir, "out.mp4"),
+          ],
+          { cwd: REPO },
+        );
+        const names = (await readdir(framesDir)).sort();
+        expect(names).toHaveLength(c.frames);
+        const ref = await readNpyFloat32(path.join(built.referenceDir, c.name, "frames.npy"));
+        const size = ref.data.length / c.frames;
+        for (const [i, name] of names.entries()) {
+          const { data } = await sharp(path.join(framesDir, name))
+            .raw()
+            .toBuffer({ resolveWithObject: true });
+          const f = frameErrors(new Uint8Array(data), ref.data.subarray(i * size, (i + 1) * size));
+          expect(f.max, `${name} differs from diffusers' frame ${i} by ${f.max} levels`).toBeLessThanOrEqual(
+            2,
+          );
+        }
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }, 600_000);
+  },
+);

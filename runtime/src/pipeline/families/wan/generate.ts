@@ -2,12 +2,7 @@ import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import * as ort from "onnxruntime-node";
 import { I2vError } from "../../../errors.ts";
 import type { FrameSink } from "../../frame-sink.ts";
-import {
-  type GenerateHooks,
-  type GenerateResult,
-  StageTimer,
-  throwIfAborted,
-} from "../../generation.ts";
+import { type GenerateHooks, type GenerateResult, StageTimer, throwIfAborted } from "../../generation.ts";
 import { DEFAULT_IMAGE_LIMITS, decodeImage } from "../../image-input.ts";
 import type { GenerateParams } from "../../params.ts";
 import { fillNormal } from "../../random.ts";
@@ -56,6 +51,12 @@ export async function generateWan(
   const guided = params.guidance_scale > 1;
   const copies = guided ? 2 : 1;
   const guidance2 = params.guidance_scale_2 ?? params.guidance_scale;
+  if (params.scheduler !== "unipc" && params.scheduler !== "flow-match-euler") {
+    throw new I2vError(
+      "invalid_parameters",
+      `Wan is a flow-matching model: scheduler ${params.scheduler} does not apply; leave it out (the model's ${manifest.scheduler.default}) or use unipc or flow-match-euler.`,
+    );
+  }
   const scheduler = createScheduler(params.scheduler, manifest.scheduler.config, params.num_inference_steps);
   const prompts = guided ? [params.prompt, params.negative_prompt] : [params.prompt];
   const tokens = prompts.map((p) => tokenizer.encodeMasked(cleanPrompt(p)));
@@ -131,7 +132,13 @@ export async function generateWan(
 
     // Denoise.
     const latentSize = Z * T * h * w;
-    const latents = initialLatents(hooks.initLatents, latentSize, [1, Z, T, h, w], params.seed, scheduler.initNoiseSigma);
+    const latents = initialLatents(
+      hooks.initLatents,
+      latentSize,
+      [1, Z, T, h, w],
+      params.seed,
+      scheduler.initNoiseSigma,
+    );
     const conditionSize = condition.length;
     const perCopy = latentSize + conditionSize;
     // [latents, condition] on the channel axis, once per guidance branch.
@@ -148,7 +155,11 @@ export async function generateWan(
       throwIfAborted(hooks.signal);
       const t = scheduler.timesteps[i]!;
       const second = boundary !== null && t < boundary;
-      const expert = second ? "transformer_2" : manifest.components.transformer ? "transformer" : "transformer_2";
+      const expert = second
+        ? "transformer_2"
+        : manifest.components.transformer
+          ? "transformer"
+          : "transformer_2";
       const scale = second ? guidance2 : params.guidance_scale;
       for (let c = 0; c < copies; c++) modelInput.set(latents, c * perCopy);
       const io = sessions.io[expert];
@@ -158,7 +169,8 @@ export async function generateWan(
         [io.inputs.encoder_hidden_states!.name]: text,
       };
       if (imageTokens) feeds[io.inputs.encoder_hidden_states_image!.name] = imageTokens;
-      const out = (await sessions.run(expert, feeds, clock))[io.outputs.model_output!.name]!.data as Float32Array;
+      const out = (await sessions.run(expert, feeds, clock))[io.outputs.model_output!.name]!
+        .data as Float32Array;
       trace(`transformer_${i}`, out.subarray(0, latentSize), [1, Z, T, h, w]);
       if (guided) {
         for (let k = 0; k < latentSize; k++) {
@@ -202,9 +214,16 @@ export async function generateWan(
       const frames = new Float32Array(n * 3 * plane);
       for (let j = 0; j < n; j++)
         for (let c = 0; c < 3; c++)
-          frames.set(videoOut.subarray((c * F + f0 + j) * plane, (c * F + f0 + j + 1) * plane), (j * 3 + c) * plane);
+          frames.set(
+            videoOut.subarray((c * F + f0 + j) * plane, (c * F + f0 + j + 1) * plane),
+            (j * 3 + c) * plane,
+          );
       const rgb = (
-        await sessions.run("frames_to_rgb", { images: new ort.Tensor("float32", frames, [n, 3, H, W]) }, clock)
+        await sessions.run(
+          "frames_to_rgb",
+          { images: new ort.Tensor("float32", frames, [n, 3, H, W]) },
+          clock,
+        )
       ).rgb!;
       const writeStart = performance.now();
       await sink.write(rgb.data as Uint8Array, n);
@@ -254,4 +273,3 @@ function initialLatents(
   }
   return given.map((v) => v * sigma);
 }
-

@@ -45,7 +45,11 @@ export const wanManifestSchema = z
       channels: z.number().int().positive(),
       vae_scale_factor: z.number().int().positive(),
       temporal_scale_factor: z.number().int().positive(),
-      patch_size: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]),
+      patch_size: z.tuple([
+        z.number().int().positive(),
+        z.number().int().positive(),
+        z.number().int().positive(),
+      ]),
       /** Height and width must be multiples of this (VAE factor times the transformer's patch). */
       size_multiple: z.number().int().positive(),
       latents_mean: z.array(z.number()),
@@ -76,7 +80,10 @@ export const wanManifestSchema = z
   })
   .superRefine((m, ctx) => {
     const problem = (path: string[], message: string) => ctx.addIssue({ code: "custom", path, message });
-    if (m.latent.latents_mean.length !== m.latent.channels || m.latent.latents_std.length !== m.latent.channels)
+    if (
+      m.latent.latents_mean.length !== m.latent.channels ||
+      m.latent.latents_std.length !== m.latent.channels
+    )
       problem(["latent"], `latents_mean and latents_std need ${m.latent.channels} values (latent.channels)`);
     if (!m.components.transformer && !m.components.transformer_2)
       problem(["components"], "needs transformer, transformer_2 or both");

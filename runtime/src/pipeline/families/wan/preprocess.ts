@@ -33,7 +33,10 @@ export function shortestEdgeSize(width: number, height: number, shortest: number
 }
 
 /** CLIP's pixel_values [3, size, size]: resize, centre crop, rescale by 1/255, normalize. */
-export function clipPixels(decoded: RgbImage, settings: NonNullable<WanManifest["image_encoder"]>): Float32Array {
+export function clipPixels(
+  decoded: RgbImage,
+  settings: NonNullable<WanManifest["image_encoder"]>,
+): Float32Array {
   const { size, shortest_edge: shortest, mean, std } = settings;
   const target = shortestEdgeSize(decoded.width, decoded.height, shortest);
   let image = pilResize(decoded, target.width, target.height, settings.resample);

@@ -20,7 +20,11 @@ export function wanSize(
   manifest: WanManifest,
   request: { width: number; height: number; frames: number },
 ): WanSize {
-  const { size_multiple: multiple, temporal_scale_factor: temporal, vae_scale_factor: spatial } = manifest.latent;
+  const {
+    size_multiple: multiple,
+    temporal_scale_factor: temporal,
+    vae_scale_factor: spatial,
+  } = manifest.latent;
   const problems: string[] = [];
   const near = (v: number, m: number) => {
     const down = Math.max(m, Math.floor(v / m) * m);
