@@ -69,7 +69,7 @@ export async function generateWan(
     const L = tokens[0]!.ids.length;
     const idsOf = (pick: "ids" | "mask") => {
       const out = new BigInt64Array(copies * L);
-      tokens.forEach((t, i) => out.set(t[pick], i * L));
+      for (const [i, t] of tokens.entries()) out.set(t[pick], i * L);
       return new ort.Tensor("int64", out, [copies, L]);
     };
     const textIO = sessions.io.text_encoder;
