@@ -63,3 +63,51 @@ export function demoRepo(id = "acme/tiny-i2v", seed = "v1"): FakeRepo {
     ],
   };
 }
+
+/**
+ * A repository laid out as the published Wan diffusers folders (Wan-AI/Wan2.1-I2V-14B-480P-Diffusers
+ * and the others, same layout on the Hub and ModelScope): model_index.json, sharded safetensors
+ * with their index files, tokenizer and image processor folders. Sizes are small; the layout and
+ * the sharding are what a fetch must get right.
+ */
+export function wanDiffusersRepo(id = "Wan-AI/Wan2.1-I2V-14B-480P-Diffusers", seed = "wan"): FakeRepo {
+  const commit = createHash("sha1").update(`${id}:${seed}`).digest("hex");
+  const shards = (folder: string, name: string, count: number, size: number) => [
+    makeFile(`${folder}/${name}.safetensors.index.json`, `{"weight_map":{},"shards":${count}}\n`, false),
+    ...Array.from({ length: count }, (_, i) =>
+      makeFile(
+        `${folder}/${name}-0000${i + 1}-of-0000${count}.safetensors`,
+        pseudoRandomBytes(size + i, `${seed}-${folder}-${i}`),
+        true,
+      ),
+    ),
+  ];
+  return {
+    id,
+    commit,
+    refs: { main: commit, "v1.0": commit },
+    files: [
+      makeFile("model_index.json", `{"_class_name":"WanImageToVideoPipeline","seed":"${seed}"}\n`, false),
+      makeFile(
+        "scheduler/scheduler_config.json",
+        '{"_class_name":"UniPCMultistepScheduler","flow_shift":3.0}\n',
+        false,
+      ),
+      makeFile("text_encoder/config.json", '{"architectures":["UMT5EncoderModel"]}\n', false),
+      ...shards("text_encoder", "model", 2, 300_000),
+      makeFile("tokenizer/tokenizer.json", `{"model":{"type":"Unigram"},"seed":"${seed}"}\n`, false),
+      makeFile("tokenizer/spiece.model", pseudoRandomBytes(40_000, `${seed}-spiece`), true),
+      makeFile("image_encoder/config.json", '{"architectures":["CLIPVisionModel"]}\n', false),
+      makeFile("image_encoder/model.safetensors", pseudoRandomBytes(200_000, `${seed}-clip`), true),
+      makeFile(
+        "image_processor/preprocessor_config.json",
+        '{"image_processor_type":"CLIPImageProcessor"}\n',
+        false,
+      ),
+      makeFile("transformer/config.json", '{"_class_name":"WanTransformer3DModel"}\n', false),
+      ...shards("transformer", "diffusion_pytorch_model", 3, 1_200_000),
+      makeFile("vae/config.json", '{"_class_name":"AutoencoderKLWan"}\n', false),
+      makeFile("vae/diffusion_pytorch_model.safetensors", pseudoRandomBytes(250_000, `${seed}-vae`), true),
+    ],
+  };
+}
