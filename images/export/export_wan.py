@@ -15,7 +15,7 @@ Runs on the CPU, from local files only. Components (names as in the manifest):
 The VAE graphs run the whole clip at once and equal diffusers' chunked, cached run (wan_vae.py);
 that is checked against diffusers for the presets' frame counts at export. Each ONNX file is
 checked against its torch module at a shape other than the traced one. tokenizer/tokenizer.json
-is copied from the folder (or written by the fast tokenizer when missing).
+is the loaded tokenizer's backend, as transformers runs it.
 
 Memory: diffusers loads sharded safetensors shard by shard onto an empty model (low_cpu_mem_usage,
 accelerate installed), so the weights are held once; torch.onnx writes initializers over 2 GB as
@@ -25,7 +25,6 @@ external data from those same tensors. docs/wan.md gives the measured peaks.
 import argparse
 import json
 import os
-import shutil
 import sys
 import time
 
@@ -196,15 +195,12 @@ def check(name, module, args, onnx_path, tolerance):
     return {"shape": list(actual.shape), "max_abs_error": error, "max_abs_reference": scale, "ok": ok}
 
 
-def write_tokenizer(pipe, model_dir, out):
+def write_tokenizer(pipe, out):
+    """tokenizer/tokenizer.json as transformers runs it: transformers 5's T5Tokenizer replaces the
+    folder file's pre-tokenizer with its own, so the runtime reads the loaded backend, not the file."""
     folder = os.path.join(out, "tokenizer")
     os.makedirs(folder, exist_ok=True)
-    source = os.path.join(model_dir, "tokenizer", "tokenizer.json")
-    if os.path.exists(source):
-        shutil.copyfile(source, os.path.join(folder, "tokenizer.json"))
-    else:
-        # A sentencepiece-only folder: transformers' fast tokenizer converts it.
-        pipe.tokenizer.backend_tokenizer.save(os.path.join(folder, "tokenizer.json"))
+    pipe.tokenizer.backend_tokenizer.save(os.path.join(folder, "tokenizer.json"))
 
 
 def main():
@@ -243,7 +239,7 @@ def main():
     # The whole-clip VAE against diffusers' chunked one, at the presets' frame counts (small pixels:
     # the equivalence is about frames; spatially every op is frame-local or a plain convolution).
     vae_frames = sorted(set(PRESET_FRAMES + [5, 9]))
-    report["vae_whole_clip_vs_chunked"] = check_equal(pipe.vae, vae_frames, 32, 48)
+    report["vae_whole_clip_vs_chunked"] = check_equal(pipe.vae, vae_frames, 16, 32)
     worst = max(max(r["encode_max_abs"], r["decode_max_abs"]) for r in report["vae_whole_clip_vs_chunked"])
     print(f"whole-clip VAE vs diffusers' chunked encode/decode at {vae_frames} frames: max abs {worst:.3g}", flush=True)
     if worst > 1e-4:
@@ -258,7 +254,7 @@ def main():
         path = export_fp32(name, module, trace[name], args.out)
         report["components"][name] = {"seconds": round(time.time() - t0, 1),
                                       "fp32": check(name, module, probe[name], path, args.tolerance)}
-    write_tokenizer(pipe, args.model_dir, args.out)
+    write_tokenizer(pipe, args.out)
     write_manifest(args.model_dir, args.out, components=list(modules), variants=("fp32",), revision=args.revision)
     report["seconds"] = round(time.time() - started, 1)
     with open(os.path.join(args.out, "export-report.json"), "w", encoding="utf-8") as f:

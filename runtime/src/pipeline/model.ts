@@ -1,4 +1,5 @@
 import { I2vError } from "../errors.ts";
+import { loadWanTokenizer } from "./families/wan/tokenizer.ts";
 import { MemorySink } from "./frame-sink.ts";
 import { generate } from "./generate.ts";
 import { type LoadedManifest, loadManifest } from "./manifest.ts";
@@ -47,7 +48,10 @@ export class LoadedModel {
       options.variant === undefined,
     );
     const sessions = await ModelSessions.create(loaded, options, provider);
-    const tokenizer = await loadTokenizer(loaded.tokenizerFile, loaded.manifest.tokenizer);
+    const tokenizer =
+      loaded.manifest.family === "wan"
+        ? await loadWanTokenizer(loaded.tokenizerFile, loaded.manifest.tokenizer)
+        : await loadTokenizer(loaded.tokenizerFile, loaded.manifest.tokenizer);
     const loadMs = performance.now() - started;
     const model = new LoadedModel(sessions, tokenizer, {
       name: loaded.manifest.name,

@@ -8,8 +8,8 @@
         Wan 2.2 A14B layout: no image encoder, `transformer` and `transformer_2`, boundary_ratio 0.9,
         flow_shift 5.0.
 
-    Both are saved with save_pretrained (the Hub's layout, model_index.json), with a UMT5-style
-    Unigram tokenizer (tokenizer.json) built offline.
+    Both are saved with save_pretrained (the Hub's layout, model_index.json), with a UMT5
+    SentencePiece tokenizer built offline (../tiny_umt5_tokenizer.py).
 
     python tiny_wan.py reference --model DIR --cases CASES.json --out DIR
         Runs diffusers' WanImageToVideoPipeline per case from the case's `latents` (.npy) and writes
@@ -63,30 +63,16 @@ MAX_TEXT = 512  # WanAttnProcessor takes the last 512 context tokens as text: th
 
 
 def write_umt5_tokenizer(folder):
-    """A small Unigram tokenizer shaped like google/umt5-xxl's tokenizer.json (Metaspace, </s> appended)."""
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
-    from transformers import T5TokenizerFast
+    """The Hub-like tiny UMT5 tokenizer (SentencePiece Unigram, spiece.model + tokenizer.json) that
+    tiny_umt5_tokenizer.py builds offline, loaded as the pipeline loads it."""
+    from transformers import AutoTokenizer
 
-    pieces = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)]
-    words = ["▁a", "▁cat", "▁walk", "ing", "▁the", "▁dog", "▁run", "s", "▁slow", "ly", "▁blur", "▁red", "▁sky"]
-    pieces += [(w, -2.0 - i * 0.1) for i, w in enumerate(words)]
-    alphabet = "abcdefghijklmnopqrstuvwxyz,.!'"
-    pieces += [("▁", -3.0)] + [(c, -5.0) for c in alphabet] + [("▁" + c, -4.5) for c in alphabet]
-    model = models.Unigram(pieces, unk_id=2, byte_fallback=False)
-    tok = Tokenizer(model)
-    tok.normalizer = normalizers.Sequence(
-        [normalizers.Replace(" {2,}", " "), normalizers.NFKC()]
-    )
-    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
-    tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
-    tok.post_processor = processors.TemplateProcessing(
-        single="$A </s>", pair="$A </s> $B </s>", special_tokens=[("</s>", 1)]
-    )
-    fast = T5TokenizerFast(
-        tokenizer_object=tok, eos_token="</s>", unk_token="<unk>", pad_token="<pad>", extra_ids=0,
-        model_max_length=MAX_TEXT,
-    )
-    return fast, len(pieces)
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    from tiny_umt5_tokenizer import build as build_tokenizer
+
+    build_tokenizer(folder)
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    return tokenizer, len(tokenizer)
 
 
 def make_conditioning_matter(transformer, scale):

@@ -115,6 +115,7 @@ async function suiteKey(python: string): Promise<string> {
   const hash = createHash("sha256");
   for (const file of [
     BUILDER,
+    path.join(HERE, "..", "tiny_umt5_tokenizer.py"),
     path.join(EXPORT_DIR, "export_wan.py"),
     path.join(EXPORT_DIR, "wan_manifest.py"),
     path.join(EXPORT_DIR, "wan_vae.py"),

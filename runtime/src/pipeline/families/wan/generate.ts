@@ -13,7 +13,6 @@ import type { PromptTokenizer } from "../../tokenize.ts";
 import { conditionLatents, denormalize } from "./latents.ts";
 import type { WanManifest } from "./manifest.ts";
 import { clipPixels, vaeImage } from "./preprocess.ts";
-import { cleanPrompt } from "./prompt.ts";
 import { areaSize, wanSize } from "./sizes.ts";
 
 /**
@@ -59,7 +58,7 @@ export async function generateWan(
   }
   const scheduler = createScheduler(params.scheduler, manifest.scheduler.config, params.num_inference_steps);
   const prompts = guided ? [params.prompt, params.negative_prompt] : [params.prompt];
-  const tokens = prompts.map((p) => tokenizer.encodeMasked(cleanPrompt(p)));
+  const tokens = prompts.map((p) => tokenizer.encodeMasked(p)); // prompt_clean inside (Wan tokenizer)
   const vaePixels = vaeImage(decoded, W, H);
   const clip = manifest.image_encoder ? clipPixels(decoded, manifest.image_encoder) : undefined;
   timer.end("preprocess");
