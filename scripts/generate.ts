@@ -3,7 +3,9 @@ import path from "node:path";
 import { Command } from "commander";
 import { resolveModelDir } from "../runtime/src/config/model-dir.ts";
 import { InferenceEngine } from "../runtime/src/engine/engine.ts";
+import { presetsFor } from "../runtime/src/pipeline/family.ts";
 import { STAGES } from "../runtime/src/pipeline/generate.ts";
+import { loadManifest } from "../runtime/src/pipeline/manifest.ts";
 import { readNpyFloat32 } from "../runtime/src/pipeline/npy.ts";
 import { resolveParams } from "../runtime/src/pipeline/params.ts";
 import { PRESET_NAMES } from "../runtime/src/pipeline/presets.ts";
@@ -55,6 +57,8 @@ await runCli(async () => {
   const engine = await InferenceEngine.start(modelDir, { provider: opts.provider });
   try {
     const info = engine.info!;
+    // The model family's presets (Wan's 480p/720p under the same names).
+    const { manifest } = await loadManifest(modelDir);
     const params = resolveParams(
       {
         prompt: opts.prompt,
@@ -72,6 +76,7 @@ await runCli(async () => {
         ...(opts.scheduler !== undefined ? { scheduler: opts.scheduler } : {}),
       },
       info.defaults,
+      presetsFor(manifest),
     );
     const image = await readImage(opts.image);
     const out = path.resolve(opts.out);

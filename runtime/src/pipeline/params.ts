@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { I2vError } from "../errors.ts";
-import { PRESET_NAMES, PRESETS, type PresetName } from "./presets.ts";
+import { PRESET_NAMES, PRESETS, type Preset, type PresetName } from "./presets.ts";
 import type { AnySchedulerKind } from "./schedulers/index.ts";
 
 /** Limits on what one generation may ask for, whatever the preset. */
@@ -81,14 +81,19 @@ export interface ModelDefaults {
  * Validates a request and fills in the preset's values. Throws `invalid_parameters` listing every
  * problem as `field: message`.
  */
-export function resolveParams(input: unknown, model: ModelDefaults): GenerateParams {
+export function resolveParams(
+  input: unknown,
+  model: ModelDefaults,
+  presets: Record<PresetName, Preset> = PRESETS,
+): GenerateParams {
   const parsed = generateRequestSchema.safeParse(input ?? {});
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(request)"}: ${i.message}`);
     throw new I2vError("invalid_parameters", `Invalid parameters: ${problems.join("; ")}`, { problems });
   }
   const r = parsed.data;
-  const preset = PRESETS[r.preset];
+  // The model family's presets (families/wan/presets.ts for Wan) under the API's names.
+  const preset = presets[r.preset];
   return {
     prompt: r.prompt,
     negative_prompt: r.negative_prompt ?? model.negative_prompt,

@@ -59,13 +59,17 @@ export function wanSize(
   };
 }
 
+/** Wan's trained frame sizes by short side (landscape): 480p is 832 x 480, not 16:9's 848. */
+const WAN_LONG_SIDE: Record<number, number> = { 480: 832, 720: 1280 };
+
 /**
  * Width and height for a request that gives only a preset resolution: the area of Wan's
  * `resolution`p frame (480p: 832 x 480) at the input's aspect ratio, as diffusers' Wan example
  * computes it: round(sqrt(area * aspect)) // multiple * multiple.
  */
 export function areaSize(source: { width: number; height: number }, resolution: number, multiple: number) {
-  const area = resolution * Math.round((resolution * 16) / 9 / multiple) * multiple;
+  const long = WAN_LONG_SIDE[resolution] ?? Math.round((resolution * 16) / 9 / multiple) * multiple;
+  const area = resolution * long;
   const aspect = source.height / source.width;
   const fit = (v: number) => Math.max(multiple, Math.floor(Math.round(v) / multiple) * multiple);
   return { height: fit(Math.sqrt(area * aspect)), width: fit(Math.sqrt(area / aspect)) };

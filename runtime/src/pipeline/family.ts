@@ -1,0 +1,36 @@
+import { WAN_PRESETS } from "./families/wan/presets.ts";
+import { areaSize, wanSize } from "./families/wan/sizes.ts";
+import { outputSize } from "./image-input.ts";
+import type { Manifest } from "./manifest.ts";
+import type { GenerateParams, ModelDefaults } from "./params.ts";
+import { PRESETS, type Preset, type PresetName } from "./presets.ts";
+
+/** What the service needs to know per model family before a job runs (defaults, presets, size). */
+
+export function modelDefaults(manifest: Manifest): ModelDefaults {
+  return { negative_prompt: manifest.defaults.negative_prompt, scheduler: manifest.scheduler.default };
+}
+
+/** The presets a request's `preset` names for this model's family. */
+export function presetsFor(manifest: Manifest): Record<PresetName, Preset> {
+  return manifest.family === "wan" ? WAN_PRESETS : PRESETS;
+}
+
+/**
+ * The output size a job will have, decided at submission (admission, the job record). Wan: the
+ * request's width x height or the preset area at the input's aspect, checked (400 when it cannot
+ * take it); I2VGen-XL: the short side `resolution` at the input's aspect.
+ */
+export function outputSizeFor(
+  manifest: Manifest,
+  source: { width: number; height: number },
+  params: GenerateParams,
+): { width: number; height: number } {
+  if (manifest.family !== "wan") return outputSize(source, params.resolution, manifest.latent.size_multiple);
+  const size =
+    params.width !== undefined && params.height !== undefined
+      ? { width: params.width, height: params.height }
+      : areaSize(source, params.resolution, manifest.latent.size_multiple);
+  const checked = wanSize(manifest, { ...size, frames: params.num_frames });
+  return { width: checked.width, height: checked.height };
+}
