@@ -34,3 +34,10 @@ export function outputSizeFor(
   const checked = wanSize(manifest, { ...size, frames: params.num_frames });
   return { width: checked.width, height: checked.height };
 }
+
+/** The size a preset makes from a square input (what /v1/presets checks against free memory). */
+export function presetSquareSize(manifest: Manifest, preset: Preset): { width: number; height: number } {
+  return manifest.family === "wan"
+    ? areaSize({ width: 1, height: 1 }, preset.resolution, manifest.latent.size_multiple)
+    : { width: preset.resolution, height: preset.resolution };
+}
