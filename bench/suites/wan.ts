@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { MemorySink } from "../../runtime/src/pipeline/frame-sink.ts";
@@ -12,7 +13,8 @@ import { type BenchSuite, figure } from "../types.ts";
 
 // Wan against diffusers (not CI): our pipeline vs WanImageToVideoPipeline (0.42.1, torch 2.9.1) on
 // the parity suite's tiny Wan 2.1 and its first case (same request, same latents, both warm, CPU),
-// and the tiny export's time.
+// and the tiny export's time. With I2V_BENCH_WAN_FULL=1 (about 12 GB of RAM, minutes): one step of
+// the 1.3B-class transformer, ORT against torch, and its export (bench/real-model/wan_full_step.py).
 const REPEATS = 3;
 
 export const suite: BenchSuite = {
@@ -69,7 +71,9 @@ export const suite: BenchSuite = {
     const report = JSON.parse(
       await readFile(path.join(built.exportDir(c.variant), "export-report.json"), "utf8"),
     ) as { seconds: number };
+    const full = process.env.I2V_BENCH_WAN_FULL === "1" ? await fullStep(python, log) : [];
     return [
+      ...full,
       figure({
         name: "tiny Wan 2.1: our pipeline / diffusers wall time",
         value: oursMedian / reference.seconds,
@@ -89,3 +93,45 @@ export const suite: BenchSuite = {
     ];
   },
 };
+
+async function fullStep(python: string, log: (line: string) => void) {
+  const out = await mkdtemp(path.join(os.tmpdir(), "i2v-wan-full-"));
+  try {
+    const { stdout } = await execa(
+      python,
+      [path.join(import.meta.dirname, "..", "real-model", "wan_full_step.py"), "--out", out],
+      { env: { PYTHONWARNINGS: "ignore" } },
+    );
+    const r = JSON.parse(stdout.trim().split("\n").pop() as string) as Record<string, number>;
+    log(`1.3B-class step: torch ${r.torch_step_s} s, ORT ${r.ort_step_s} s, export ${r.export_s} s`);
+    const setting = `Wan2.1 1.3B config (dim 1536, 30 layers, 12 heads, ${(r.parameters! / 1e9).toFixed(2)} B parameters), random weights, fp32, ${r.tokens} latent tokens + 512 text, CPU, ${r.threads} threads`;
+    return [
+      figure({
+        name: "Wan 1.3B-class transformer step: ORT / torch",
+        value: r.ort_step_s! / r.torch_step_s!,
+        unit: "x",
+        target: 1.0,
+        better: "lower",
+        how: `${setting}; median of 3 steps each (max abs difference ${r.max_abs_error!.toExponential(1)})`,
+      }),
+      figure({
+        name: "Wan 1.3B-class transformer export time",
+        value: r.export_s!,
+        unit: "s",
+        target: null,
+        better: "lower",
+        how: `${setting}; export_wan.export_fp32 (TorchScript exporter, external data)`,
+      }),
+      figure({
+        name: "Wan 1.3B-class transformer export peak RSS",
+        value: r.peak_rss_export_gib!,
+        unit: "GiB",
+        target: null,
+        better: "lower",
+        how: `${setting}; the process's peak resident memory at the end of the export (the model alone: ${r.peak_rss_before_export_gib!.toFixed(1)} GiB)`,
+      }),
+    ];
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+}
