@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { Command } from "commander";
 import { execa } from "execa";
+import { detectFamily, EXPORTER_SCRIPT } from "../images/src/export/family.ts";
 import { ensureHostEnv, parseExportEnvFamily } from "../images/src/export/host-env.ts";
 import { exportMirrorChoice, renderExportMirror } from "../images/src/export/mirror.ts";
 import { EXPORT_DIR } from "../images/src/export/pins.ts";
@@ -11,9 +12,9 @@ import { runCli } from "./lib/cli.ts";
 
 const program = new Command("export-model")
   .description(
-    "Export a diffusers I2VGen-XL folder (Hub snapshot layout) to the runtime's model format, on this machine.",
+    "Export a diffusers I2VGen-XL or Wan image-to-video folder (Hub / ModelScope snapshot layout) to the runtime's model format, on this machine. The family comes from model_index.json.",
   )
-  .option("--model-dir <dir>", "the diffusers I2VGenXLPipeline folder")
+  .option("--model-dir <dir>", "the diffusers pipeline folder (I2VGenXLPipeline or WanImageToVideoPipeline)")
   .option("--out <dir>", "where the exported model goes")
   .option("--no-fp16", "fp32 files only (the CPU runtime uses fp32)")
   .option("--revision <sha>", "model revision recorded in the manifest")
@@ -25,13 +26,15 @@ const program = new Command("export-model")
   .option("--print-python", "print the exporter environment's interpreter (created if missing) and exit")
   .option(
     "--family <name>",
-    "which exporter environment: i2vgen-xl (host-lock.txt) or wan (wan-host-lock.txt, torch 2.9)",
+    "which exporter environment without --model-dir (--print-python): i2vgen-xl (host-lock.txt) or wan (wan-host-lock.txt, torch 2.9)",
     "i2vgen-xl",
   );
 
 await runCli(async () => {
   const o = program.parse().opts();
   const log = (line: string) => console.error(line);
+  // The model folder's model_index.json decides; --family only picks the environment without one.
+  const family = o.modelDir ? await detectFamily(path.resolve(o.modelDir)) : parseExportEnvFamily(o.family);
   const scratch = await mkdtemp(path.join(os.tmpdir(), "i2v-export-mirror-"));
   let python: string;
   try {
@@ -45,7 +48,6 @@ await runCli(async () => {
       });
       if (mirror.pipConf) pipConf = path.join(scratch, "pip.conf");
     }
-    const family = parseExportEnvFamily(o.family);
     const envInfo = await ensureHostEnv({ family, log, ...(pipConf ? { pipConf } : {}) });
     if (envInfo.created) log(`environment ready in ${envInfo.seconds.toFixed(1)} s`);
     python = envInfo.python;
@@ -62,7 +64,7 @@ await runCli(async () => {
     });
   }
   const args = [
-    path.join(EXPORT_DIR, "export_i2vgen_xl.py"),
+    path.join(EXPORT_DIR, EXPORTER_SCRIPT[family]),
     "--model-dir",
     path.resolve(o.modelDir),
     "--out",

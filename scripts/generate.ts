@@ -3,7 +3,9 @@ import path from "node:path";
 import { Command } from "commander";
 import { resolveModelDir } from "../runtime/src/config/model-dir.ts";
 import { InferenceEngine } from "../runtime/src/engine/engine.ts";
+import { presetsFor } from "../runtime/src/pipeline/family.ts";
 import { STAGES } from "../runtime/src/pipeline/generate.ts";
+import { loadManifest } from "../runtime/src/pipeline/manifest.ts";
 import { readNpyFloat32 } from "../runtime/src/pipeline/npy.ts";
 import { resolveParams } from "../runtime/src/pipeline/params.ts";
 import { PRESET_NAMES } from "../runtime/src/pipeline/presets.ts";
@@ -23,6 +25,13 @@ const program = new Command("generate")
   .option("--steps <n>", "denoising steps (overrides the preset)", (v) => Number(v))
   .option("--frames <n>", "number of frames (overrides the preset)", (v) => Number(v))
   .option("--guidance <g>", "guidance scale (overrides the preset)", (v) => Number(v))
+  .option(
+    "--guidance-2 <g>",
+    "guidance of the second (low-noise) expert of a two-expert model (Wan 2.2 A14B; default: --guidance)",
+    (v) => Number(v),
+  )
+  .option("--height <px>", "output height (with --width; Wan: a multiple of 16)", (v) => Number(v))
+  .option("--width <px>", "output width (with --height; Wan: a multiple of 16)", (v) => Number(v))
   .option("--fps <n>", "frames per second (overrides the preset)", (v) => Number(v))
   .option("--resolution <px>", "short side in pixels (overrides the preset)", (v) => Number(v))
   .option("--scheduler <name>", "ddim or dpmpp-2m (default: the model's)")
@@ -34,7 +43,7 @@ const program = new Command("generate")
   .option("--provider <name>", "cpu, cuda or tensorrt", "cpu")
   .option(
     "--init-latents <file.npy>",
-    "initial noise, float32 [1, C, F, h, w] as diffusers' `latents` (scaled by init_noise_sigma); replaces the seed's",
+    "initial noise as diffusers' `latents` (scaled by init_noise_sigma), float32: I2VGen-XL [1, 4, F, H/8, W/8], Wan [1, z, (F-1)/4+1, H/8, W/8]; replaces the seed's",
   )
   .option(
     "--frames-dir <dir>",
@@ -49,6 +58,8 @@ await runCli(async () => {
   const startMs = performance.now() - started;
   try {
     const info = engine.info!;
+    // The model family's presets (Wan's 480p/720p under the same names).
+    const { manifest } = await loadManifest(modelDir);
     const params = resolveParams(
       {
         prompt: opts.prompt,
@@ -58,11 +69,15 @@ await runCli(async () => {
         ...(opts.steps !== undefined ? { num_inference_steps: opts.steps } : {}),
         ...(opts.frames !== undefined ? { num_frames: opts.frames } : {}),
         ...(opts.guidance !== undefined ? { guidance_scale: opts.guidance } : {}),
+        ...(opts.guidance2 !== undefined ? { guidance_scale_2: opts.guidance2 } : {}),
+        ...(opts.height !== undefined ? { height: opts.height } : {}),
+        ...(opts.width !== undefined ? { width: opts.width } : {}),
         ...(opts.fps !== undefined ? { target_fps: opts.fps } : {}),
         ...(opts.resolution !== undefined ? { resolution: opts.resolution } : {}),
         ...(opts.scheduler !== undefined ? { scheduler: opts.scheduler } : {}),
       },
       info.defaults,
+      presetsFor(manifest),
     );
     const image = await readImage(opts.image);
     const out = path.resolve(opts.out);

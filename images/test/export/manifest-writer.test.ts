@@ -12,7 +12,7 @@ import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { MemorySink } from "../../../runtime/src/pipeline/frame-sink.ts";
 import { generate } from "../../../runtime/src/pipeline/generate.ts";
-import type { Manifest } from "../../../runtime/src/pipeline/manifest.ts";
+import type { I2vgenManifest as Manifest } from "../../../runtime/src/pipeline/manifest.ts";
 import { LoadedModel } from "../../../runtime/src/pipeline/model.ts";
 import { resolveParams } from "../../../runtime/src/pipeline/params.ts";
 import {

@@ -23,7 +23,8 @@ export const STAGE_NAMES = [
 ] as const;
 export const stageSchema = z.enum(STAGE_NAMES);
 
-export const SCHEDULER_NAMES = ["ddim", "dpmpp-2m"] as const;
+/** ddim and dpmpp-2m (I2VGen-XL); unipc and flow-match-euler (Wan, from its manifest). */
+export const SCHEDULER_NAMES = ["ddim", "dpmpp-2m", "unipc", "flow-match-euler"] as const;
 
 const count = () => z.number().int().nonnegative();
 
@@ -34,9 +35,15 @@ export const jobParamsSchema = z
     negative_prompt: z.string(),
     preset: z.enum(PRESET_NAMES),
     resolution: z.number().int().positive(),
+    width: z.number().int().positive().optional().meta({ description: "Output width (Wan); with height." }),
+    height: z.number().int().positive().optional().meta({ description: "Output height (Wan); with width." }),
     num_frames: z.number().int().positive(),
     num_inference_steps: z.number().int().positive(),
     guidance_scale: z.number(),
+    guidance_scale_2: z
+      .number()
+      .optional()
+      .meta({ description: "Guidance of the second expert of a two-expert model (Wan 2.2 A14B)." }),
     target_fps: z.number().int().positive(),
     seed: count(),
     scheduler: z.enum(SCHEDULER_NAMES),

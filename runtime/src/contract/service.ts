@@ -14,6 +14,8 @@ export const limitsSchema = z
     guidance: range,
     fps: range,
     resolution: range,
+    /** Explicit width / height (Wan). */
+    side: range,
     seed: range,
     decodeChunk: range,
   })

@@ -1,9 +1,13 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import * as ort from "onnxruntime-node";
 import { I2vError } from "../errors.ts";
+import { generateWan } from "./families/wan/generate.ts";
 import type { FrameSink } from "./frame-sink.ts";
-import { DEFAULT_IMAGE_LIMITS, type ImageLimits, prepareImage } from "./image-input.ts";
+import type { GenerateHooks, GenerateResult, Stage } from "./generation.ts";
+import { STAGES } from "./generation.ts";
+import { DEFAULT_IMAGE_LIMITS, prepareImage } from "./image-input.ts";
 import { LatentUpdater } from "./latent-update.ts";
+import type { I2vgenManifest } from "./manifest.ts";
 import type { GenerateParams } from "./params.ts";
 import { fillNormal } from "./random.ts";
 import { createScheduler } from "./schedulers/index.ts";
@@ -11,59 +15,11 @@ import { type ModelSessions, RunClock } from "./sessions.ts";
 import { dimsOf, idsTensor, numberTensor, repeatBatch, rgbToNormalized, rgbToSigned } from "./tensors.ts";
 import type { PromptTokenizer } from "./tokenize.ts";
 
-/** Stages of one generation, in order, as they appear in timings and progress. */
-export const STAGES = [
-  "preprocess",
-  "text_encode",
-  "image_encode",
-  "vae_encode",
-  "denoise",
-  "vae_decode",
-  "encode",
-] as const;
-export type Stage = (typeof STAGES)[number];
-
-export interface Progress {
-  stage: Stage;
-  step: number;
-  steps: number;
-}
-
-export interface GenerateHooks {
-  /** Cancel or deadline: checked between steps and chunks; the reason decides the error code. */
-  signal?: AbortSignal;
-  onProgress?(progress: Progress): void;
-  imageLimits?: ImageLimits;
-  /**
-   * The initial noise, float32 [1, C, F, h, w], used as diffusers' `latents` argument is: multiplied
-   * by the scheduler's init_noise_sigma. Instead of the seed's noise; for comparisons with a
-   * reference run (npm run generate -- --init-latents).
-   */
-  initLatents?: Float32Array;
-  /** Every intermediate tensor by stage name (parity checks); the data must not be kept mutable. */
-  onTensor?(name: string, data: Float32Array | Uint8Array, dims: readonly number[]): void;
-}
-
-export interface GenerateResult {
-  width: number;
-  height: number;
-  frames: number;
-  fps: number;
-  seed: number;
-  /** Wall time of each stage (ms). */
-  timings: Record<Stage, number>;
-  /** Time inside ONNX Runtime (ms), in total and per session. */
-  ortMs: number;
-  ortBySession: Record<string, { ms: number; calls: number }>;
-  /** Highest resident memory seen during the job, and at its start (MiB): their difference is the job's own peak. */
-  peakRssMb: number;
-  startRssMb: number;
-}
+export { type GenerateHooks, type GenerateResult, type Progress, STAGES, type Stage } from "./generation.ts";
 
 /**
- * One image-to-video generation through the model's sessions. Runs where the sessions live (the
- * inference worker). Per step: one UNet call with guidance batched, then one fused pass for guidance
- * and the scheduler step (LatentUpdater).
+ * One image-to-video generation through the model's sessions, by the manifest's family: Wan's
+ * pipeline lives in families/wan/; I2VGen-XL's (and the demo model's) is below.
  */
 export async function generate(
   sessions: ModelSessions,
@@ -74,6 +30,25 @@ export async function generate(
   hooks: GenerateHooks = {},
 ): Promise<GenerateResult> {
   const { manifest } = sessions.loaded;
+  if (manifest.family === "wan")
+    return generateWan(sessions, manifest, tokenizer, params, imageBytes, sink, hooks);
+  return generateI2vgen(sessions, manifest, tokenizer, params, imageBytes, sink, hooks);
+}
+
+/**
+ * I2VGen-XL (and the demo model). Runs where the sessions live (the inference worker). Per step:
+ * one UNet call with guidance batched, then one fused pass for guidance and the scheduler step
+ * (LatentUpdater).
+ */
+async function generateI2vgen(
+  sessions: ModelSessions,
+  manifest: I2vgenManifest,
+  tokenizer: PromptTokenizer,
+  params: GenerateParams,
+  imageBytes: Uint8Array,
+  sink: FrameSink,
+  hooks: GenerateHooks,
+): Promise<GenerateResult> {
   const clock = new RunClock();
   const timings = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
   const startRss = process.memoryUsage().rss;

@@ -64,8 +64,23 @@ export async function prepareImage(
   encoderSize: number,
   limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
 ): Promise<PreparedImage> {
-  const source = await inspectImage(bytes, limits);
+  const { decoded, source } = await decodeImage(bytes, limits);
   const { width, height } = outputSize(source, resolution, sizeMultiple);
+  const main = centerCropWide(decoded, width, height);
+  const square = centerCropWide(decoded, width, width);
+  const encoder = pilResize(square, encoderSize, encoderSize, "bilinear");
+  return { width, height, rgb: main.data, encoderSize, encoderRgb: encoder.data, source };
+}
+
+/**
+ * Checks and decodes an uploaded image as diffusers' `load_image` does (EXIF orientation, then PIL's
+ * convert("RGB"): alpha dropped, not composited; embedded colour profiles ignored), to 8-bit RGB.
+ */
+export async function decodeImage(
+  bytes: Uint8Array,
+  limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
+): Promise<{ decoded: RgbImage; source: { format: string; width: number; height: number } }> {
+  const source = await inspectImage(bytes, limits);
   let decoded: RgbImage;
   try {
     const { data, info } = await sharp(bytes, {
@@ -88,10 +103,7 @@ export async function prepareImage(
   } catch (error) {
     throw unreadableImage(error);
   }
-  const main = centerCropWide(decoded, width, height);
-  const square = centerCropWide(decoded, width, width);
-  const encoder = pilResize(square, encoderSize, encoderSize, "bilinear");
-  return { width, height, rgb: main.data, encoderSize, encoderRgb: encoder.data, source };
+  return { decoded, source };
 }
 
 /** Reads an image's header and checks type, size and pixel limits without decoding the pixels. */

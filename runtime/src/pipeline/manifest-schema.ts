@@ -1,20 +1,12 @@
 import { z } from "zod";
+import type { WanManifest } from "./families/wan/manifest.ts";
+import { component, memoryModel, tokenizerSchema } from "./manifest-parts.ts";
 
 /**
  * The model manifest: everything model-specific that the pipeline needs, so one pipeline serves
  * the demo model and an exported I2VGen-XL without code branches. `manifest.json` in a model folder.
+ * Other families (Wan: families/wan/manifest.ts) say so in `family` and have their own schema.
  */
-
-const fileByVariant = z.partialRecord(z.enum(["fp32", "fp16"]), z.string().min(1));
-
-const component = <R extends string, O extends string>(inputs: readonly R[], outputs: readonly O[]) =>
-  z.object({
-    /** ONNX file per precision variant, relative to the model folder. */
-    files: fileByVariant.refine((f) => Object.keys(f).length > 0, "at least one variant file is required"),
-    /** Role -> input name in the ONNX graph (defaults to the role name). */
-    inputs: z.partialRecord(z.enum(inputs as unknown as [R, ...R[]]), z.string()).default({}),
-    outputs: z.partialRecord(z.enum(outputs as unknown as [O, ...O[]]), z.string()).default({}),
-  });
 
 export const COMPONENT_ROLES = {
   text_encoder: { inputs: ["input_ids"], outputs: ["hidden_states"] },
@@ -27,17 +19,13 @@ export const COMPONENT_ROLES = {
   vae_decoder: { inputs: ["latent"], outputs: ["sample"] },
 } as const;
 
+/** I2VGen-XL's components (the demo model has the same). */
 export type ComponentName = keyof typeof COMPONENT_ROLES;
 
-const memoryModel = z.object({
-  /** Memory that does not grow with the clip: weights, workspace (MiB). */
-  fixed_mb: z.number().nonnegative(),
-  /** Extra memory per megapixel-frame of output (MiB); activations grow linearly when attention is fused. */
-  per_megapixel_frame_mb: z.number().nonnegative(),
-});
-
+/** The I2VGen-XL family (and the demo model): a manifest without `family` is this one. */
 export const manifestSchema = z.object({
   format: z.literal("i2v-manifest/1"),
+  family: z.literal("i2vgen-xl").optional(),
   name: z.string().min(1),
   description: z.string().default(""),
   components: z.object({
@@ -47,14 +35,7 @@ export const manifestSchema = z.object({
     unet: component(COMPONENT_ROLES.unet.inputs, COMPONENT_ROLES.unet.outputs),
     vae_decoder: component(COMPONENT_ROLES.vae_decoder.inputs, COMPONENT_ROLES.vae_decoder.outputs),
   }),
-  tokenizer: z.object({
-    file: z.string().min(1),
-    max_length: z.number().int().positive(),
-    pad_id: z.number().int().nonnegative(),
-    /** Added before / after the prompt's ids when the tokenizer.json has no post-processor of its own. */
-    bos_id: z.number().int().nonnegative().nullable().default(null),
-    eos_id: z.number().int().nonnegative().nullable().default(null),
-  }),
+  tokenizer: tokenizerSchema,
   latent: z.object({
     channels: z.number().int().positive(),
     vae_scale_factor: z.number().int().positive(),
@@ -81,5 +62,7 @@ export const manifestSchema = z.object({
   memory: z.partialRecord(z.enum(["fp32", "fp16"]), memoryModel),
 });
 
-export type Manifest = z.infer<typeof manifestSchema>;
+export type I2vgenManifest = z.infer<typeof manifestSchema>;
+/** Every family's manifest; `family` tells them apart (absent: I2VGen-XL). */
+export type Manifest = I2vgenManifest | WanManifest;
 export type Variant = "fp32" | "fp16";

@@ -2,22 +2,26 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { I2vError } from "../errors.ts";
 import { exists } from "../util/exists.ts";
-import {
+import { type WanComponentName, wanManifestSchema } from "./families/wan/manifest.ts";
+import { type ComponentName, type Manifest, manifestSchema, type Variant } from "./manifest-schema.ts";
+
+export {
   COMPONENT_ROLES,
   type ComponentName,
+  type I2vgenManifest,
   type Manifest,
-  manifestSchema,
   type Variant,
 } from "./manifest-schema.ts";
 
-export { COMPONENT_ROLES, type ComponentName, type Manifest, type Variant } from "./manifest-schema.ts";
+/** A component of any family (I2VGen-XL's five, Wan's transformer and transformer_2). */
+export type AnyComponentName = ComponentName | WanComponentName;
 
 /** A validated manifest with its folder, ready for sessions to be created from it. */
 export interface LoadedManifest {
   dir: string;
   manifest: Manifest;
-  /** Absolute path of each component's ONNX file for the chosen variant. */
-  files: Record<ComponentName, string>;
+  /** Absolute path of each component's ONNX file for the chosen variant (the family's components only). */
+  files: Record<AnyComponentName, string>;
   tokenizerFile: string;
   variant: Variant;
 }
@@ -33,21 +37,24 @@ export async function loadManifest(dir: string, variant: Variant = "fp32"): Prom
       (error as NodeJS.ErrnoException).code === "ENOENT" ? "does not exist" : (error as Error).message;
     throw manifestError(dir, [`manifest.json: ${why}`]);
   }
-  const parsed = manifestSchema.safeParse(raw);
+  // The family picks the schema; a manifest without one is I2VGen-XL's (and the demo model's).
+  const family = (raw as { family?: unknown } | null)?.family;
+  const parsed = family === "wan" ? wanManifestSchema.safeParse(raw) : manifestSchema.safeParse(raw);
   if (!parsed.success) {
     throw manifestError(
       dir,
       parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`),
     );
   }
-  const manifest = parsed.data;
+  const manifest: Manifest = parsed.data;
   const problems: string[] = [];
-  const files = {} as Record<ComponentName, string>;
-  for (const name of Object.keys(COMPONENT_ROLES) as ComponentName[]) {
-    const file = manifest.components[name].files[variant];
+  const files = {} as Record<AnyComponentName, string>;
+  for (const name of componentNames(manifest)) {
+    const spec = (manifest.components as Record<string, { files: Partial<Record<Variant, string>> }>)[name]!;
+    const file = spec.files[variant];
     if (!file) {
       problems.push(
-        `components.${name}.files.${variant}: no ${variant} variant (has ${Object.keys(manifest.components[name].files).join(", ")})`,
+        `components.${name}.files.${variant}: no ${variant} variant (has ${Object.keys(spec.files).join(", ")})`,
       );
       continue;
     }
@@ -65,6 +72,13 @@ export async function loadManifest(dir: string, variant: Variant = "fp32"): Prom
   }
   if (problems.length > 0) throw manifestError(dir, problems);
   return { dir, manifest, files, tokenizerFile, variant };
+}
+
+/** The components this manifest has, in pipeline order. */
+export function componentNames(manifest: Manifest): AnyComponentName[] {
+  return Object.keys(manifest.components).filter(
+    (name) => (manifest.components as Record<string, unknown>)[name] !== undefined,
+  ) as AnyComponentName[];
 }
 
 /** The manifest_invalid error with its list of problems. */

@@ -1,4 +1,5 @@
 import { I2vError } from "../errors.ts";
+import { loadWanTokenizer } from "./families/wan/tokenizer.ts";
 import { MemorySink } from "./frame-sink.ts";
 import { generate } from "./generate.ts";
 import { type LoadedManifest, loadManifest } from "./manifest.ts";
@@ -47,7 +48,10 @@ export class LoadedModel {
       options.variant === undefined,
     );
     const sessions = await ModelSessions.create(loaded, options, provider);
-    const tokenizer = await loadTokenizer(loaded.tokenizerFile, loaded.manifest.tokenizer);
+    const tokenizer =
+      loaded.manifest.family === "wan"
+        ? await loadWanTokenizer(loaded.tokenizerFile, loaded.manifest.tokenizer)
+        : await loadTokenizer(loaded.tokenizerFile, loaded.manifest.tokenizer);
     const loadMs = performance.now() - started;
     const model = new LoadedModel(sessions, tokenizer, {
       name: loaded.manifest.name,
@@ -70,12 +74,15 @@ export class LoadedModel {
   private async warmup(): Promise<number> {
     const started = performance.now();
     const multiple = this.manifest.latent.size_multiple;
+    // Wan takes 4k+1 frames and explicit sizes; the smallest clip it can make.
+    const wan = this.manifest.family === "wan";
     const params: GenerateParams = {
       prompt: "warm up",
       negative_prompt: "",
       preset: "quick",
       resolution: multiple,
-      num_frames: 2,
+      ...(wan ? { width: multiple, height: multiple } : {}),
+      num_frames: wan ? 5 : 2,
       num_inference_steps: 1,
       guidance_scale: 2,
       target_fps: 8,

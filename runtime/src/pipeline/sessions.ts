@@ -5,12 +5,12 @@ import * as ort from "onnxruntime-node";
 import { I2vError } from "../errors.ts";
 import { exists } from "../util/exists.ts";
 import { framesToRgbGraph } from "./helper-graphs.ts";
-import { COMPONENT_ROLES, type ComponentName, type LoadedManifest, manifestError } from "./manifest.ts";
+import { type AnyComponentName, componentNames, type LoadedManifest, manifestError } from "./manifest.ts";
 import type { ProviderChoice } from "./providers.ts";
 import type { RuntimeOptions } from "./runtime-options.ts";
 import { type ComponentIO, checkSignature } from "./signature.ts";
 
-export type SessionName = ComponentName | "frames_to_rgb";
+export type SessionName = AnyComponentName | "frames_to_rgb";
 
 /** Time spent inside ONNX Runtime, per session, for stage timings and the overhead benchmark. */
 export class RunClock {
@@ -38,7 +38,8 @@ export class ModelSessions {
     readonly loaded: LoadedManifest,
     readonly provider: ProviderChoice,
     private readonly sessions: Map<SessionName, ort.InferenceSession>,
-    readonly io: Record<ComponentName, ComponentIO>,
+    /** Role -> graph I/O of each component the manifest has (a family's pipeline reads only its own). */
+    readonly io: Record<AnyComponentName, ComponentIO>,
     readonly createMs: number,
   ) {}
 
@@ -49,10 +50,10 @@ export class ModelSessions {
   ): Promise<ModelSessions> {
     const started = performance.now();
     const sessions = new Map<SessionName, ort.InferenceSession>();
-    const io = {} as Record<ComponentName, ComponentIO>;
+    const io = {} as Record<AnyComponentName, ComponentIO>;
     const problems: string[] = [];
     try {
-      for (const name of Object.keys(COMPONENT_ROLES) as ComponentName[]) {
+      for (const name of componentNames(loaded.manifest)) {
         const session = await createSession(loaded.files[name], options, provider);
         sessions.set(name, session);
         const checked = checkSignature(name, session, loaded);

@@ -1,5 +1,6 @@
 import type * as ort from "onnxruntime-node";
-import type { ComponentName, LoadedManifest } from "./manifest.ts";
+import { WAN_COMPONENT_ROLES } from "./families/wan/manifest.ts";
+import type { AnyComponentName, LoadedManifest } from "./manifest.ts";
 import { COMPONENT_ROLES } from "./manifest.ts";
 
 /** What the pipeline feeds each role: accepted element types and ranks. I/O stays fp32 at the JS boundary. */
@@ -9,7 +10,28 @@ interface Expectation {
 }
 
 const F32 = ["float32"] as const;
-const EXPECTED: Record<ComponentName, Record<string, Expectation>> = {
+const WAN_TRANSFORMER: Record<string, Expectation> = {
+  hidden_states: { types: F32, ranks: [5] },
+  timestep: { types: F32, ranks: [1] },
+  encoder_hidden_states: { types: F32, ranks: [3] },
+  encoder_hidden_states_image: { types: F32, ranks: [3] },
+  model_output: { types: F32, ranks: [5] },
+};
+/** Wan's graphs (families/wan/manifest.ts); the VAE works on whole clips [B, C, F, H, W]. */
+const WAN_EXPECTED: Record<string, Record<string, Expectation>> = {
+  text_encoder: {
+    input_ids: { types: ["int64"], ranks: [2] },
+    attention_mask: { types: ["int64"], ranks: [2] },
+    hidden_states: { types: F32, ranks: [3] },
+  },
+  image_encoder: { pixel_values: { types: F32, ranks: [4] }, image_embeds: { types: F32, ranks: [3] } },
+  vae_encoder: { sample: { types: F32, ranks: [5] }, latent: { types: F32, ranks: [5] } },
+  transformer: WAN_TRANSFORMER,
+  transformer_2: WAN_TRANSFORMER,
+  vae_decoder: { latent: { types: F32, ranks: [5] }, sample: { types: F32, ranks: [5] } },
+};
+
+const EXPECTED: Record<string, Record<string, Expectation>> = {
   text_encoder: {
     input_ids: { types: ["int64", "int32"], ranks: [2] },
     hidden_states: { types: F32, ranks: [3] },
@@ -47,11 +69,22 @@ export interface IOSpec {
  * ranks, and the latent channel count. Returns the role map, or problems as `path: message`.
  */
 export function checkSignature(
-  component: ComponentName,
+  component: AnyComponentName,
   session: ort.InferenceSession,
   loaded: LoadedManifest,
 ): { io: ComponentIO; problems: string[] } {
-  const spec = loaded.manifest.components[component];
+  const { manifest } = loaded;
+  const wan = manifest.family === "wan";
+  const spec = (manifest.components as Record<string, { inputs: object; outputs: object }>)[component]!;
+  const expected = (wan ? WAN_EXPECTED : EXPECTED)[component]!;
+  const allRoles = (wan ? WAN_COMPONENT_ROLES : COMPONENT_ROLES) as Record<
+    string,
+    { inputs: readonly string[]; outputs: readonly string[] }
+  >;
+  // Wan 2.2 has no image encoder, so its transformers take no image tokens.
+  const inputRoles = allRoles[component]!.inputs.filter(
+    (role) => !(wan && role === "encoder_hidden_states_image" && manifest.image_encoder === null),
+  );
   const problems: string[] = [];
   const io: ComponentIO = { inputs: {}, outputs: {} };
   const check = (
@@ -73,7 +106,7 @@ export function checkSignature(
         problems.push(`${path}: "${name}" is not a tensor`);
         continue;
       }
-      const want = EXPECTED[component][role]!;
+      const want = expected[role]!;
       if (!want.types.includes(meta.type))
         problems.push(`${path}: "${name}" is ${meta.type}, expected ${want.types.join(" or ")}`);
       if (!want.ranks.includes(meta.shape.length)) {
@@ -85,6 +118,7 @@ export function checkSignature(
       const latentRole =
         (component === "unet" &&
           (role === "sample" || role === "image_latents" || role === "model_output")) ||
+        (component.startsWith("transformer") && role === "model_output") ||
         (component === "vae_decoder" && role === "latent") ||
         (component === "vae_encoder" && role === "latent");
       if (latentRole && typeof channels === "number" && channels !== loaded.manifest.latent.channels) {
@@ -95,7 +129,7 @@ export function checkSignature(
       io[kind][role] = { name, type: meta.type, shape: meta.shape };
     }
   };
-  check("inputs", COMPONENT_ROLES[component].inputs, session.inputMetadata);
-  check("outputs", COMPONENT_ROLES[component].outputs, session.outputMetadata);
+  check("inputs", inputRoles, session.inputMetadata);
+  check("outputs", allRoles[component]!.outputs, session.outputMetadata);
   return { io, problems };
 }

@@ -8,8 +8,9 @@ import { I2vError } from "../errors.ts";
 import type { Admission } from "../jobs/admission.ts";
 import { type Job, TERMINAL } from "../jobs/job.ts";
 import { canceledBeforeStart, endJob, JobRunner, takeOver } from "../jobs/lifecycle.ts";
+import { modelDefaults, outputSizeFor, presetsFor } from "../pipeline/family.ts";
 import type { GenerateResult } from "../pipeline/generate.ts";
-import { type ImageLimits, inspectImage, outputSize } from "../pipeline/image-input.ts";
+import { type ImageLimits, inspectImage } from "../pipeline/image-input.ts";
 import type { Manifest } from "../pipeline/manifest.ts";
 import { resolveParams } from "../pipeline/params.ts";
 import type { Storage } from "../storage/port.ts";
@@ -193,11 +194,8 @@ export class SharedWorker {
     fields: Record<string, unknown>,
     image: Uint8Array,
   ): Promise<void> {
-    job.params = resolveParams(fields, {
-      negative_prompt: this.manifest.defaults.negative_prompt,
-      scheduler: this.manifest.scheduler.default,
-    });
+    job.params = resolveParams(fields, modelDefaults(this.manifest), presetsFor(this.manifest));
     const source = await inspectImage(image, this.options.imageLimits);
-    job.size = outputSize(source, job.params.resolution, this.manifest.latent.size_multiple);
+    job.size = outputSizeFor(this.manifest, source, job.params);
   }
 }

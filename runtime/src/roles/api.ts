@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { ServiceConfig } from "../config/service-config.ts";
 import { Admission } from "../jobs/admission.ts";
 import type { MemoryReading } from "../jobs/memory.ts";
+import type { ProvisionalModel } from "../pipeline/family.ts";
 import {
   liveWorkers,
   type PublishedModel,
@@ -11,7 +12,7 @@ import {
 import { createApp } from "../server/app.ts";
 import { listen } from "../server/listen.ts";
 import { type RunningService, VERSION } from "../server/running-service.ts";
-import { type LoadedParts, type RequestModel, Service } from "../server/service.ts";
+import { type LoadedParts, Service } from "../server/service.ts";
 import { WebhookDispatcher } from "../webhooks/dispatcher.ts";
 import { BacklogMetrics } from "./backlog-metrics.ts";
 import { openSharedBackends } from "./shared-backends.ts";
@@ -27,7 +28,7 @@ const OUTBOX_POLL_MS = 250;
  * the first worker): with these generic defaults and no memory check; the worker that takes the
  * job applies its model's defaults (see QueuedData.fields).
  */
-const PROVISIONAL_MANIFEST: RequestModel = {
+const PROVISIONAL_MANIFEST: ProvisionalModel = {
   defaults: { negative_prompt: "" },
   scheduler: { default: "ddim" },
   latent: { size_multiple: 8 },

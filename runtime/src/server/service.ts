@@ -5,19 +5,12 @@ import type { ServiceConfig } from "../config/service-config.ts";
 import type { InferenceEngine } from "../engine/engine.ts";
 import type { Admission } from "../jobs/admission.ts";
 import type { Job } from "../jobs/job.ts";
+import type { RequestModel } from "../pipeline/family.ts";
 import type { GenerateResult } from "../pipeline/generate.ts";
-import type { Manifest } from "../pipeline/manifest.ts";
 import type { ModelInfo } from "../pipeline/model.ts";
 import type { JobQueuePort } from "../queue/port.ts";
 import type { Storage } from "../storage/port.ts";
 import { ServiceMetrics } from "./metrics.ts";
-
-/** What the job routes read of a model to resolve a request (a whole Manifest is one). */
-export interface RequestModel {
-  defaults: Pick<Manifest["defaults"], "negative_prompt">;
-  scheduler: Pick<Manifest["scheduler"], "default">;
-  latent: Pick<Manifest["latent"], "size_multiple">;
-}
 
 /**
  * The parts that exist only once a model is known: loaded here (the single box, a worker), or as

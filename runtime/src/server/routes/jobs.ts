@@ -4,7 +4,8 @@ import { streamSSE } from "hono/streaming";
 import type { JobList } from "../../contract/index.ts";
 import { I2vError } from "../../errors.ts";
 import { type Job, TERMINAL, toPublic } from "../../jobs/job.ts";
-import { inspectImage, outputSize } from "../../pipeline/image-input.ts";
+import { modelDefaults, outputSizeFor, presetsFor } from "../../pipeline/family.ts";
+import { inspectImage } from "../../pipeline/image-input.ts";
 import { resolveParams } from "../../pipeline/params.ts";
 import { takeWebhook } from "../../webhooks/request.ts";
 import { readJobRequest } from "../job-request.ts";
@@ -42,12 +43,9 @@ export function jobRoutes(service: Service): Hono {
       }
     }
     const webhook = takeWebhook(request.fields, service.config.webhooks);
-    const params = resolveParams(request.fields, {
-      negative_prompt: manifest.defaults.negative_prompt,
-      scheduler: manifest.scheduler.default,
-    });
+    const params = resolveParams(request.fields, modelDefaults(manifest), presetsFor(manifest));
     const source = await inspectImage(request.image, service.config.imageLimits);
-    const size = outputSize(source, params.resolution, manifest.latent.size_multiple);
+    const size = outputSizeFor(manifest, source, params);
     await queue.assertAccepting();
     // After the cheap checks, so a full queue does not pay for decoding what it will refuse.
     await verifyImageDecodes(request.image, service.config.imageLimits);

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { Liveness, PresetsResponse, Readiness, System } from "../../contract/index.ts";
+import { presetSquareSize, presetsFor } from "../../pipeline/family.ts";
 import { LIMITS } from "../../pipeline/params.ts";
 import { PRESET_NAMES, PRESETS } from "../../pipeline/presets.ts";
 import { openApiDocument } from "../openapi.ts";
@@ -34,11 +35,13 @@ export function systemRoutes(service: Service): Hono {
     const reading = loaded ? await loaded.admission.reading() : undefined;
     const presets = await Promise.all(
       PRESET_NAMES.map(async (name) => {
-        const preset = PRESETS[name];
+        // The model family's presets (Wan: 480p / 720p under the same names).
+        const preset = (loaded ? presetsFor(loaded.manifest) : PRESETS)[name];
         // A square input is the common case; an exact check runs at submission with the real image.
+        const size = loaded ? presetSquareSize(loaded.manifest, preset) : undefined;
         const verdict =
-          loaded && reading
-            ? await loaded.admission.check(preset.resolution, preset.resolution, preset.num_frames, reading)
+          loaded && reading && size
+            ? await loaded.admission.check(size.width, size.height, preset.num_frames, reading)
             : undefined;
         return {
           ...preset,
