@@ -146,7 +146,7 @@ class FullSizeRun {
     const provider = await chooseProvider(options);
     const inputsDir = path.join(this.dir, "step-inputs");
     await mkdir(inputsDir, { recursive: true });
-    const { factor, dim } = await this.dims();
+    const { dim } = await this.dims();
     const [b, c, f, h, w] = [2, 4, CASE.frames, CASE.latent, CASE.latent];
     const latent = [b, c, f, h, w];
     const arrays = {
