@@ -69,5 +69,5 @@ describe.skipIf(!available)("fp16 UNet keeps ONNX Runtime's fused attention (tin
     expect(result.allowed.ops["ai.onnx:Softmax"]).toBe(softmax);
     expect(result.allowed.ops["com.microsoft:MultiHeadAttention"]).toBeUndefined();
     expect(result.allowed.info.unfused_reason).toMatch(/left unfused/);
-  }, 600_000);
+  }, 900_000);
 });
