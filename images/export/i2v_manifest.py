@@ -223,10 +223,12 @@ def main(argv=None):
     parser.add_argument("--name", default="i2vgen-xl")
     parser.add_argument("--revision", default=None)
     parser.add_argument("--fp16-vae", action="store_true", help="point the fp16 variant at fp16 VAE files")
+    parser.add_argument("--unfused-attention", default="", help="components whose fp16 attention is unfused, comma-separated")
     args = parser.parse_args(argv)
     variants = tuple(v for v in args.variants.split(",") if v)
     try:
-        write_manifest(args.model_dir, args.out_dir, variants, args.name, args.revision, args.fp16_vae)
+        unfused = tuple(c for c in args.unfused_attention.split(",") if c)
+        write_manifest(args.model_dir, args.out_dir, variants, args.name, args.revision, args.fp16_vae, unfused)
     except (ManifestError, KeyError) as error:
         print(f"i2v_manifest: {error}", file=sys.stderr)
         return 1
