@@ -27,7 +27,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, "..", "..");
 const SCRIPT = path.join(REPO, "bench", "real-model", "full_size.py");
 const REFERENCE = path.join(REPO, "runtime", "test", "real-model", "parity", "tiny_i2vgen.py");
-const ROUNDS = 5;
+const ROUNDS = Number(process.env.I2V_BENCH_FULL_ROUNDS ?? 5);
 /** The generation: a 16x16 latent (128 px at full size), 4 frames, 2 DDIM steps, guidance on (batch 2). */
 const CASE = { latent: 16, side: 128, frames: 4, steps: 2, guidance: 9, fps: 16, prompt: "a cat walking" };
 const GIB = 2 ** 30;
