@@ -17,6 +17,10 @@ const program = new Command("export-model")
   .option("--model-dir <dir>", "the diffusers pipeline folder (I2VGenXLPipeline or WanImageToVideoPipeline)")
   .option("--out <dir>", "where the exported model goes")
   .option("--no-fp16", "fp32 files only (the CPU runtime uses fp32)")
+  .option(
+    "--allow-unfused",
+    "accept fp16 graphs whose attention ONNX Runtime's optimizer did not fuse (recorded in the manifest; the runtime warns on a GPU)",
+  )
   .option("--revision <sha>", "model revision recorded in the manifest")
   .option(
     "--mirror <name>",
@@ -70,6 +74,7 @@ await runCli(async () => {
     "--out",
     path.resolve(o.out),
     ...(o.fp16 ? [] : ["--no-fp16"]),
+    ...(o.allowUnfused ? ["--allow-unfused"] : []),
     ...(o.revision ? ["--revision", o.revision] : []),
   ];
   // Nothing is fetched during an export: the weights are in the folder.

@@ -379,18 +379,55 @@ def check_fp32_nodes(path, blocked):
     return checked
 
 
-def convert_fp16(name, fp32_path, optimizer=True):
+# ONNX Runtime's fused attention operators (com.microsoft): the CUDA EP runs them with flash /
+# memory-efficient kernels. Each attention of the fp32 graph is one Softmax; a Softmax left after
+# the optimizer is an attention it did not fuse.
+FUSED_ATTENTION_OPS = ("MultiHeadAttention", "Attention", "PackedMultiHeadAttention", "PackedAttention")
+
+
+class UnfusedAttention(Exception):
+    """The fp16 graph would keep plain attention; the message says why."""
+
+
+def attention_fusion(graph, softmax_before):
+    """Fused attention operators and the Softmax nodes left, in an optimized graph."""
+    counts = {}
+    for node in graph.node:
+        if node.op_type in FUSED_ATTENTION_OPS or node.op_type == "Softmax":
+            counts[node.op_type] = counts.get(node.op_type, 0) + 1
+    fused = sum(counts.get(op, 0) for op in FUSED_ATTENTION_OPS)
+    return {"softmax_before": softmax_before, "fused": fused, "unfused": counts.get("Softmax", 0)}
+
+
+def unfused_reason(attention):
+    """None when every attention of the graph was fused, else what is missing."""
+    if attention["softmax_before"] == 0:
+        return None  # no attention in this graph
+    if attention["unfused"] or not attention["fused"]:
+        return (
+            f"{attention['unfused']} of {attention['softmax_before']} attention Softmax node(s) left unfused, "
+            f"{attention['fused']} fused attention operator(s)"
+        )
+    return None
+
+
+def convert_fp16(name, fp32_path, optimizer=True, allow_unfused=False):
     """fp16 weights and compute, fp32 inputs and outputs (the runtime feeds fp32 at the JS boundary).
 
-    ORT's transformer optimizer first (fuses attention into MultiHeadAttention, which the CUDA EP
-    runs with flash / memory-efficient kernels: without it attention at 512 px and up does not fit);
-    onnxconverter-common as the fallback when the optimizer does not take the graph. Both keep the
-    FP32_SCOPES nodes in fp32 (node_block_list); the result is checked against the converted graph.
+    ORT's transformer optimizer fuses attention into MultiHeadAttention / Attention, which the CUDA
+    EP runs with flash / memory-efficient kernels: without it attention at 512 px and up does not
+    fit a GPU (docs/real-model.md). So the conversion fails, naming the reason, when the optimizer
+    fails or leaves any attention unfused; `allow_unfused` accepts it (the optimized graph when the
+    optimizer ran, onnxconverter-common when it failed) and the caller records it in the manifest.
+    Both keep the FP32_SCOPES nodes in fp32 (node_block_list); the result is checked in the graph.
     """
     import onnx
 
     target = fp32_path.replace("model.fp32.onnx", "model.fp16.onnx")
     model_type = {"unet": "unet", "text_encoder": "clip", "image_encoder": "clip"}[name]
+    softmax = sum(n.op_type == "Softmax" for n in onnx.load(fp32_path, load_external_data=False).graph.node)
+    info = {"fused_operators": None, "attention": {"softmax_before": softmax, "fused": 0, "unfused": softmax}}
+    optimized, reason = None, None
     try:
         if not optimizer:
             raise RuntimeError("optimizer not requested")
@@ -402,15 +439,27 @@ def convert_fp16(name, fp32_path, optimizer=True):
             fp32_path, model_type=model_type, num_heads=0, hidden_size=0, opt_level=0,
             optimization_options=options, use_gpu=True,
         )
-        print(f"  {name}: fused operators {optimized.get_fused_operator_statistics()}", flush=True)
+        info["fused_operators"] = optimized.get_fused_operator_statistics()
+        info["attention"] = attention_fusion(optimized.model.graph, softmax)
+        reason = unfused_reason(info["attention"])
+        print(f"  {name}: fused operators {info['fused_operators']}, attention {info['attention']}", flush=True)
+    except Exception as error:  # noqa: BLE001 - reported below, with the optimizer's own message
+        optimized = None
+        reason = f"ONNX Runtime's transformer optimizer failed: {str(error).splitlines()[0] if str(error) else type(error).__name__}"
+    if reason and not allow_unfused:
+        raise UnfusedAttention(
+            f"{name}: the fp16 graph would keep plain attention ({reason}). Unfused attention at 512 px "
+            "and up does not fit a GPU. Check the attention processor (plain AttnProcessor) and the "
+            "onnxruntime pin, or pass --allow-unfused to accept it (recorded in the manifest)."
+        )
+    info["unfused_reason"] = reason
+    if optimized is not None:
         blocked = fp32_nodes(name, optimized.model.graph)
         optimized.convert_float_to_float16(keep_io_types=True, node_block_list=blocked)
         optimized.save_model_to_file(target, use_external_data_format=True, all_tensors_to_one_file=True)
         how = "onnxruntime.transformers optimizer"
-    except SystemExit:
-        raise
-    except Exception as error:  # noqa: BLE001 - any optimizer failure falls back to a plain conversion
-        print(f"  {name}: optimizer failed ({error}); plain fp16 conversion", flush=True)
+    else:
+        print(f"  {name}: {reason}; plain fp16 conversion (--allow-unfused)", flush=True)
         from onnxconverter_common import float16
 
         source = onnx.load(fp32_path)
@@ -431,7 +480,8 @@ def convert_fp16(name, fp32_path, optimizer=True):
         f"{checked} Sin/Cos/Gemm checked in the converted graph",
         flush=True,
     )
-    return target, how, {"fp32_nodes": len(blocked), "casts_added": casts, "fp32_nodes_checked": checked}
+    kept = {"fp32_nodes": len(blocked), "casts_added": casts, "fp32_nodes_checked": checked}
+    return target, how, {**kept, **info}
 
 
 def check(name, module, args, onnx_path, providers, tolerance):
@@ -480,6 +530,10 @@ def main():
     parser.add_argument("--no-fp16", action="store_true")
     parser.add_argument("--tolerance", type=float, default=2e-3, help="fp32 max abs error / max(1, |ref|)")
     parser.add_argument("--fp16-tolerance", type=float, default=5e-2)
+    parser.add_argument(
+        "--allow-unfused", action="store_true",
+        help="accept an fp16 graph whose attention ORT's optimizer did not fuse (recorded in the manifest)",
+    )
     args = parser.parse_args()
 
     from diffusers import I2VGenXLPipeline
@@ -522,6 +576,7 @@ def main():
         "components": {},
     }
     os.makedirs(args.out, exist_ok=True)
+    unfused = []
     for name, module in modules.items():
         print(f"exporting {name}", flush=True)
         entry = report["components"][name] = {}
@@ -529,8 +584,17 @@ def main():
         entry["fp32"] = check(name, module, probe[name], fp32_path, ["CPUExecutionProvider"], args.tolerance)
         if args.no_fp16 or name in ("vae_encoder", "vae_decoder"):
             continue
-        fp16_path, how, kept = convert_fp16(name, fp32_path)
+        try:
+            fp16_path, how, kept = convert_fp16(name, fp32_path, allow_unfused=args.allow_unfused)
+        except UnfusedAttention as error:
+            print(f"export failed: {error}", file=sys.stderr)
+            return 2
         entry["fp16_conversion"] = how
+        entry["fused_operators"] = kept.pop("fused_operators")
+        entry["attention"] = kept.pop("attention")
+        if kept.pop("unfused_reason"):
+            unfused.append(name)
+            entry["attention"]["accepted_unfused"] = True
         entry["fp16_kept_fp32"] = kept
         if gpu:
             entry["fp16"] = check(name, module, probe[name], fp16_path, ["CUDAExecutionProvider"], args.fp16_tolerance)
@@ -545,7 +609,7 @@ def main():
         os.path.join(tok_dir, "tokenizer.json")
     )
     variants = ("fp32",) if args.no_fp16 else ("fp32", "fp16")
-    write_manifest(model_dir, args.out, variants=variants, revision=revision)
+    write_manifest(model_dir, args.out, variants=variants, revision=revision, unfused_attention=unfused)
     report["seconds"] = round(time.time() - started, 1)
     with open(os.path.join(args.out, "export-report.json"), "w", encoding="utf-8") as f:
         json.dump(report, f, indent=2)

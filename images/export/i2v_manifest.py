@@ -140,9 +140,14 @@ def component_files(name, variants, fp16_vae=False):
 
 
 def build_manifest(
-    model_dir, tokenizer_json, variants=("fp32", "fp16"), name="i2vgen-xl", revision=None, fp16_vae=False
+    model_dir, tokenizer_json, variants=("fp32", "fp16"), name="i2vgen-xl", revision=None, fp16_vae=False,
+    unfused_attention=(),
 ):
-    """The manifest as a dict. `tokenizer_json` is the parsed tokenizer.json the runtime will read."""
+    """The manifest as a dict. `tokenizer_json` is the parsed tokenizer.json the runtime will read.
+
+    `unfused_attention`: components whose fp16 graph kept plain attention (export --allow-unfused);
+    the runtime warns when it loads them on a GPU.
+    """
     scheduler = read_json(os.path.join(model_dir, "scheduler", "scheduler_config.json"))
     vae = read_json(os.path.join(model_dir, "vae", "config.json"))
     unet = read_json(os.path.join(model_dir, "unet", "config.json"))
@@ -181,12 +186,14 @@ def build_manifest(
         "defaults": {"negative_prompt": ""},
         "memory": {v: dict(MEMORY_ESTIMATES[v]) for v in variants},
         "memory_note": MEMORY_NOTE,
+        **({"fp16_unfused_attention": list(unfused_attention)} if "fp16" in variants else {}),
         "source": {"revision": revision, "unet_sample_size": unet.get("sample_size")},
     }
 
 
 def write_manifest(
-    model_dir, out_dir, variants=("fp32", "fp16"), name="i2vgen-xl", revision=None, fp16_vae=False
+    model_dir, out_dir, variants=("fp32", "fp16"), name="i2vgen-xl", revision=None, fp16_vae=False,
+    unfused_attention=(),
 ):
     """Writes manifest.json into out_dir; copies tokenizer/tokenizer.json from the model if out_dir has none."""
     tok_out = os.path.join(out_dir, "tokenizer", "tokenizer.json")
@@ -200,7 +207,7 @@ def write_manifest(
         shutil.copyfile(source, tok_out)
     with open(tok_out, encoding="utf-8") as f:
         tokenizer_json = json.load(f)
-    manifest = build_manifest(model_dir, tokenizer_json, variants, name, revision, fp16_vae)
+    manifest = build_manifest(model_dir, tokenizer_json, variants, name, revision, fp16_vae, unfused_attention)
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "manifest.json"), "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=2)
@@ -216,10 +223,12 @@ def main(argv=None):
     parser.add_argument("--name", default="i2vgen-xl")
     parser.add_argument("--revision", default=None)
     parser.add_argument("--fp16-vae", action="store_true", help="point the fp16 variant at fp16 VAE files")
+    parser.add_argument("--unfused-attention", default="", help="components whose fp16 attention is unfused, comma-separated")
     args = parser.parse_args(argv)
     variants = tuple(v for v in args.variants.split(",") if v)
     try:
-        write_manifest(args.model_dir, args.out_dir, variants, args.name, args.revision, args.fp16_vae)
+        unfused = tuple(c for c in args.unfused_attention.split(",") if c)
+        write_manifest(args.model_dir, args.out_dir, variants, args.name, args.revision, args.fp16_vae, unfused)
     except (ManifestError, KeyError) as error:
         print(f"i2v_manifest: {error}", file=sys.stderr)
         return 1

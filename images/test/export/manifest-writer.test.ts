@@ -87,6 +87,15 @@ describe("manifest written by the exporter", () => {
     expect(manifest.memory.fp16?.fixed_mb).toBeGreaterThan(0);
   });
 
+  it("records components exported with --allow-unfused (none by default) in a field the runtime reads", async () => {
+    expect((manifest as { fp16_unfused_attention?: string[] }).fp16_unfused_attention).toEqual([]);
+    const unfusedOut = await tmp("i2v-export-");
+    const written = await writeManifest(snapshot, unfusedOut, "--unfused-attention", "unet,image_encoder");
+    expect(written.fp16_unfused_attention).toEqual(["unet", "image_encoder"]);
+    const fp32Only = await writeManifest(snapshot, await tmp("i2v-export-"), "--variants", "fp32");
+    expect(fp32Only).not.toHaveProperty("fp16_unfused_attention");
+  });
+
   it("follows the config, never a constant: another scaling factor gives another manifest", async () => {
     const other = await tmp("i2v-snapshot-");
     await writeFakeSnapshot(other);

@@ -60,6 +60,8 @@ export const manifestSchema = z.object({
   }),
   defaults: z.object({ negative_prompt: z.string().default("") }).default({ negative_prompt: "" }),
   memory: z.partialRecord(z.enum(["fp32", "fp16"]), memoryModel),
+  /** Components whose fp16 graph kept plain attention (exported with --allow-unfused). */
+  fp16_unfused_attention: z.array(z.enum(Object.keys(COMPONENT_ROLES) as [ComponentName])).optional(),
 });
 
 export type I2vgenManifest = z.infer<typeof manifestSchema>;

@@ -47,6 +47,8 @@ export class LoadedModel {
       options.variant ?? (onGpu ? "fp16" : "fp32"),
       options.variant === undefined,
     );
+    const attention = unfusedAttentionWarning(loaded, provider.provider);
+    if (attention) console.warn(attention);
     const sessions = await ModelSessions.create(loaded, options, provider);
     const tokenizer =
       loaded.manifest.family === "wan"
@@ -97,6 +99,19 @@ export class LoadedModel {
   async release(): Promise<void> {
     await this.sessions.release();
   }
+}
+
+/**
+ * The warning for an fp16 model exported with --allow-unfused, loaded on a GPU provider: plain
+ * attention materialises every attention matrix, which at 512 px and up does not fit the GPU.
+ */
+export function unfusedAttentionWarning(
+  loaded: Pick<LoadedManifest, "manifest" | "variant" | "dir">,
+  provider: string,
+): string | undefined {
+  const unfused = loaded.manifest.fp16_unfused_attention ?? [];
+  if (provider === "cpu" || loaded.variant !== "fp16" || unfused.length === 0) return undefined;
+  return `${loaded.dir}: the fp16 ${unfused.join(", ")} kept plain attention (exported with --allow-unfused); on ${provider} it can run out of GPU memory at 512 px and up. Re-export without --allow-unfused once ONNX Runtime's optimizer fuses it.`;
 }
 
 /** Loads the requested variant; an implied fp16 falls back to fp32 when the model has no fp16. */
