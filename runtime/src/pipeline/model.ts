@@ -109,7 +109,9 @@ export function unfusedAttentionWarning(
   loaded: Pick<LoadedManifest, "manifest" | "variant" | "dir">,
   provider: string,
 ): string | undefined {
-  const unfused = loaded.manifest.fp16_unfused_attention ?? [];
+  // Only I2VGen-XL manifests carry it: the Wan exporter writes no fp16 variant yet (docs/wan.md).
+  const unfused =
+    ("fp16_unfused_attention" in loaded.manifest && loaded.manifest.fp16_unfused_attention) || [];
   if (provider === "cpu" || loaded.variant !== "fp16" || unfused.length === 0) return undefined;
   return `${loaded.dir}: the fp16 ${unfused.join(", ")} kept plain attention (exported with --allow-unfused); on ${provider} it can run out of GPU memory at 512 px and up. Re-export without --allow-unfused once ONNX Runtime's optimizer fuses it.`;
 }
