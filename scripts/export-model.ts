@@ -8,6 +8,7 @@ import { ensureHostEnv, parseExportEnvFamily } from "../images/src/export/host-e
 import { exportMirrorChoice, renderExportMirror } from "../images/src/export/mirror.ts";
 import { EXPORT_DIR } from "../images/src/export/pins.ts";
 import { loadCatalog } from "../mirrors/src/index.ts";
+import { userError } from "../runtime/src/util/user-facing-error.ts";
 import { runCli } from "./lib/cli.ts";
 
 const program = new Command("export-model")
@@ -21,6 +22,13 @@ const program = new Command("export-model")
     "--allow-unfused",
     "accept fp16 graphs whose attention ONNX Runtime's optimizer did not fuse (recorded in the manifest; the runtime warns on a GPU)",
   )
+  .option(
+    "--lora <file>",
+    "Wan: a LoRA fused into the transformer's weights before export (e.g. a step-distilled one); Wan 2.2 A14B: once per expert, high-noise first, or once for both",
+    (file: string, all: string[]) => [...all, file],
+    [] as string[],
+  )
+  .option("--lora-scale <s>", "the LoRA's strength (--lora)", "1.0")
   .option("--revision <sha>", "model revision recorded in the manifest")
   .option(
     "--mirror <name>",
@@ -67,6 +75,17 @@ await runCli(async () => {
       hint: "npm run export-model -- --model-dir SNAPSHOT_DIR --out OUT_DIR [--no-fp16]",
     });
   }
+  const loras = o.lora as string[];
+  const loraScale = Number(o.loraScale);
+  if (loras.length > 0 && family !== "wan") {
+    throw userError(
+      `--lora is for Wan models; ${o.modelDir} holds ${family}`,
+      "leave out --lora for this model",
+    );
+  }
+  if (!Number.isFinite(loraScale)) {
+    throw userError(`--lora-scale ${o.loraScale} is not a number`, "for example --lora-scale 1.0");
+  }
   const args = [
     path.join(EXPORT_DIR, EXPORTER_SCRIPT[family]),
     "--model-dir",
@@ -74,8 +93,10 @@ await runCli(async () => {
     "--out",
     path.resolve(o.out),
     ...(o.fp16 ? [] : ["--no-fp16"]),
-    ...(o.allowUnfused ? ["--allow-unfused"] : []),
+    ...(o.allowUnfused && family === "i2vgen-xl" ? ["--allow-unfused"] : []),
     ...(o.revision ? ["--revision", o.revision] : []),
+    ...loras.flatMap((file) => ["--lora", path.resolve(file)]),
+    ...(loras.length > 0 ? ["--lora-scale", String(loraScale)] : []),
   ];
   // Nothing is fetched during an export: the weights are in the folder.
   const result = await execa(python, args, {

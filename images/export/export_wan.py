@@ -203,6 +203,29 @@ def write_tokenizer(pipe, out):
     pipe.tokenizer.backend_tokenizer.save(os.path.join(folder, "tokenizer.json"))
 
 
+def fuse_loras(pipe, files, scale):
+    """--lora FILE [--lora-scale S]: fused into the weights before export (wan_lora.py), so the graph
+    is the plain model with other weights. One file per expert, or one for every transformer."""
+    from wan_lora import LoraError, fuse_lora
+
+    experts = [(n, t) for n, t in (("transformer", pipe.transformer), ("transformer_2", pipe.transformer_2)) if t is not None]
+    if not files:
+        return []
+    if len(files) not in (1, len(experts)):
+        raise SystemExit(f"--lora given {len(files)} times for {len(experts)} transformer(s): give one file for all, "
+                         "or one per expert (transformer first, then transformer_2)")
+    pairs = [(name, t, files[0] if len(files) == 1 else files[i]) for i, (name, t) in enumerate(experts)]
+    fused = []
+    for name, transformer, file in pairs:
+        try:
+            info = fuse_lora(transformer, file, scale)
+        except LoraError as error:
+            raise SystemExit(f"--lora {file}: {error}") from None
+        print(f"fused {os.path.basename(file)} into {name} at scale {scale}", flush=True)
+        fused.append({"component": name, **info})
+    return fused
+
+
 def main():
     parser = argparse.ArgumentParser(description="Export Wan image-to-video to the i2v-manifest/1 format")
     parser.add_argument("--model-dir", required=True, help="a diffusers WanImageToVideoPipeline folder")
@@ -210,6 +233,10 @@ def main():
     parser.add_argument("--revision", help="recorded in the manifest")
     parser.add_argument("--no-fp16", action="store_true")
     parser.add_argument("--tolerance", type=float, default=2e-3, help="fp32 max abs error / max(1, |ref|)")
+    parser.add_argument("--lora", action="append", default=[],
+                        help="a LoRA fused into the transformer(s) before export; Wan 2.2 A14B: once per expert, "
+                             "high-noise (transformer) first, or once for both")
+    parser.add_argument("--lora-scale", type=float, default=1.0)
     args = parser.parse_args()
     family = detect_family(args.model_dir)
     if not args.no_fp16:
@@ -223,6 +250,7 @@ def main():
     pipe = WanImageToVideoPipeline.from_pretrained(args.model_dir, torch_dtype=torch.float32, local_files_only=True)
     if pipe.config.expand_timesteps:
         raise SystemExit("expand_timesteps pipelines (Wan 2.2 TI2V-5B) are not supported yet: docs/wan.md")
+    loras = fuse_loras(pipe, args.lora, args.lora_scale)
     with_image = pipe.image_encoder is not None
     modules = {"text_encoder": TextEncoder(pipe.text_encoder)}
     if with_image:
@@ -235,7 +263,8 @@ def main():
     modules["vae_decoder"] = VaeDecoder(pipe.vae)
     for m in modules.values():
         m.eval()
-    report = {"model_dir": args.model_dir, "family": family, "revision": args.revision, "opset": OPSET, "components": {}}
+    report = {"model_dir": args.model_dir, "family": family, "revision": args.revision, "opset": OPSET, "components": {},
+              "loras": loras}
     # The whole-clip VAE against diffusers' chunked one, at the presets' frame counts (small pixels:
     # the equivalence is about frames; spatially every op is frame-local or a plain convolution).
     vae_frames = sorted(set(PRESET_FRAMES + [5, 9]))
