@@ -1,38 +1,13 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "../support/chromium.ts";
 import { startService, type TestService } from "../support/service.ts";
 import { hasTool } from "../support/tools.ts";
 
 const ASTRONAUT = path.resolve("test/fixtures/astronaut.png");
 const TOKEN = "browser-test-token-0123456789";
-
-/** Debian's chromium, headless, with a fresh profile and nothing that reaches the network. */
-async function launch(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
-  const profile = await mkdtemp(path.join(tmpdir(), "i2v-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-  return {
-    context,
-    async close() {
-      await context.close();
-      await rm(profile, { recursive: true, force: true });
-    },
-  };
-}
 
 /** Uploads the photo, picks quick, submits, and waits until the <video> is really playing. */
 async function generate(page: Page): Promise<void> {
@@ -67,9 +42,9 @@ async function generate(page: Page): Promise<void> {
 
 describe.skipIf(!hasTool("chromium"))("web page in a real browser", () => {
   let service: TestService;
-  let browser: Awaited<ReturnType<typeof launch>>;
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
   beforeAll(async () => {
-    [service, browser] = await Promise.all([startService(), launch()]);
+    [service, browser] = await Promise.all([startService(), launchChromium()]);
   });
   afterAll(async () => {
     await Promise.all([browser?.close(), service?.stop()]);
@@ -116,9 +91,12 @@ describe.skipIf(!hasTool("chromium"))("web page in a real browser", () => {
 
 describe.skipIf(!hasTool("chromium"))("web page when a preset does not fit", () => {
   let service: TestService;
-  let browser: Awaited<ReturnType<typeof launch>>;
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
   beforeAll(async () => {
-    [service, browser] = await Promise.all([startService({ env: { I2V_FREE_MEMORY_MB: "300" } }), launch()]);
+    [service, browser] = await Promise.all([
+      startService({ env: { I2V_FREE_MEMORY_MB: "300" } }),
+      launchChromium(),
+    ]);
   });
   afterAll(async () => {
     await Promise.all([browser?.close(), service?.stop()]);
@@ -177,11 +155,11 @@ describe.skipIf(!hasTool("chromium"))("web page when a preset does not fit", () 
 
 describe.skipIf(!hasTool("chromium"))("web page with a token", () => {
   let service: TestService;
-  let browser: Awaited<ReturnType<typeof launch>>;
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
   beforeAll(async () => {
     [service, browser] = await Promise.all([
       startService({ env: { I2V_TOKEN: TOKEN }, waitReady: false }),
-      launch(),
+      launchChromium(),
     ]);
   });
   afterAll(async () => {
