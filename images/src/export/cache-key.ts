@@ -46,9 +46,16 @@ export function exportCacheKey(input: ExportKeyInput): string {
     .digest("hex");
 }
 
-/** The exporter's Python files (name -> content), the ones the stage copies into the image. */
+/** Wan's exporter files: Wan exports on the host only (torch 2.9 env, docs/wan.md), never in the stage. */
+const WAN_ONLY = /^(export_)?wan[_.]/;
+
+/**
+ * The I2VGen-XL exporter's Python files (name -> content), the ones the stage copies into the
+ * image: every file in images/export but Wan's, so a module the exporter starts importing is never
+ * left out, and a Wan edit does not invalidate the stage's cache.
+ */
 export async function readExporterScripts(dir = EXPORT_DIR): Promise<Record<string, string>> {
-  const names = (await readdir(dir)).filter((n) => n.endsWith(".py")).sort();
+  const names = (await readdir(dir)).filter((n) => n.endsWith(".py") && !WAN_ONLY.test(n)).sort();
   const out: Record<string, string> = {};
   for (const name of names) out[name] = await readFile(path.join(dir, name), "utf8");
   return out;
