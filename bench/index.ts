@@ -16,11 +16,13 @@ const only = args
 
 const files = (await readdir(path.join(here, "suites"))).filter((f) => f.endsWith(".ts")).sort();
 const figures: Figure[] = [];
+const partial = new Set<string>();
 for (const file of files) {
   const { suite } = (await import(pathToFileURL(path.join(here, "suites", file)).href)) as {
     suite: BenchSuite;
   };
   if (only && !only.includes(suite.name)) continue;
+  if (suite.keepsUnmeasured) partial.add(suite.name);
   console.log(`\n== ${suite.name}`);
   const started = performance.now();
   try {
@@ -44,11 +46,16 @@ console.table(
 );
 const out = path.join(here, "results.json");
 await mkdir(path.dirname(out), { recursive: true });
-// With --only, the other suites' figures from the last run are kept, so the report stays whole.
+// With --only, the other suites' figures from the last run are kept, so the report stays whole;
+// so are the figures a suite run in parts did not measure this time.
 const ran = new Set(figures.map((f) => f.suite));
-const kept = only
-  ? (await previousFigures(out)).filter((f) => f.suite && !ran.has(f.suite) && !only.includes(f.suite))
-  : [];
+const names = new Set(figures.map((f) => f.name));
+const kept = (await previousFigures(out)).filter(
+  (f) =>
+    f.suite &&
+    !names.has(f.name) &&
+    ((only && !ran.has(f.suite) && !only.includes(f.suite)) || partial.has(f.suite)),
+);
 await writeFile(out, `${JSON.stringify([...kept, ...figures], null, 2)}\n`);
 console.log(`wrote ${path.relative(process.cwd(), out)}`);
 // Charts and the figures table of docs/performance.md follow the results just written.

@@ -22,6 +22,11 @@ export interface BenchOptions {
 /** A benchmark suite: each measures side by side inside one run and returns ratios where honest. */
 export interface BenchSuite {
   name: string;
+  /**
+   * Run in parts (full-size: an hour and more, resumable): figures it did not produce this run stay
+   * from the last run that did, instead of disappearing from results.json.
+   */
+  keepsUnmeasured?: boolean;
   run(options: BenchOptions): Promise<Figure[]>;
 }
 

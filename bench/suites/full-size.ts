@@ -34,6 +34,7 @@ const GIB = 2 ** 30;
 
 export const suite: BenchSuite = {
   name: "full-size",
+  keepsUnmeasured: true,
   async run({ log }) {
     const dir = process.env.I2V_BENCH_FULL_SIZE;
     if (!dir) {
