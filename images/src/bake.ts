@@ -1,14 +1,16 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import { loadCatalog, MirrorsExhaustedError, withMirrorFailover } from "../../mirrors/src/index.ts";
+import { cacheDir as userCacheDir } from "../../runtime/src/config/model-dir.ts";
 import { CUDA_REQUIREMENTS } from "../../runtime/src/gpu/cuda-requirements.ts";
 import { runTool } from "../../runtime/src/util/run-tool.ts";
 import { userError } from "../../runtime/src/util/user-facing-error.ts";
 import type { BuildEntry, BuildLog } from "./build-log.ts";
 import { stageContext } from "./context.ts";
 import { cudaLabels } from "./cuda-stack.ts";
-import { ensureCudaImage } from "./cuda-wheels.ts";
+import { cudaImageTag, ensureCudaImage } from "./cuda-wheels.ts";
 import { DEBIAN_BASE_IMAGE, ensureDebianBase } from "./debian-base.ts";
+import { bakeSpaceNeeds, checkSpace } from "./disk-space.ts";
 import type { DockerClient, ImageFacts } from "./docker-client.ts";
 import { ensureExportImage, exportMirrorChoice, loadExportPins, needsExport } from "./export/index.ts";
 import { imageLabels } from "./labels.ts";
@@ -117,6 +119,27 @@ export function bakeStages(client: DockerClient): BakeStage[] {
       },
     },
     {
+      title: "Disk space",
+      async run(s) {
+        // Before anything is written: a full disk would otherwise fail a layer minutes in.
+        s.model = await resolveModel(s.options.model, s.options.hfCacheDir);
+        const gpuFromPypi = s.options.gpu && (s.options.gpuSource ?? "pypi") === "pypi";
+        await checkSpace(
+          bakeSpaceNeeds({
+            dockerRoot: await client.dataRoot(),
+            cacheDir: s.cacheDir,
+            wheelsDir: path.join(userCacheDir(), "wheels"),
+            gpu: gpuFromPypi,
+            cudaImageCached: gpuFromPypi && Boolean(await client.inspect(cudaImageTag(CUDA_REQUIREMENTS))),
+            weightsBytes:
+              s.model.kind === "folder" && s.options.weights === "baked" && !s.options.contextOut
+                ? s.model.bytes
+                : 0,
+          }),
+        );
+      },
+    },
+    {
       title: "Base image",
       async run(s) {
         // The only base this machine can make itself; any other must come through a registry.
@@ -150,7 +173,7 @@ export function bakeStages(client: DockerClient): BakeStage[] {
     {
       title: "Weights",
       async run(s) {
-        s.model = await resolveModel(s.options.model, s.options.hfCacheDir);
+        s.model ??= await resolveModel(s.options.model, s.options.hfCacheDir);
         if (s.model.kind !== "folder" || s.options.weights !== "baked") return;
         if (await needsExport(s.model.dir)) {
           // A diffusers I2VGen-XL folder: export it to ONNX once per revision (images/export).

@@ -25,6 +25,29 @@ export interface BuildStep {
   output: string[];
 }
 
+/** What to do about a failed step, by what failed. */
+function buildHint(step: BuildStep | undefined, dockerMessage: string): string {
+  if (/no space left on device/i.test(dockerMessage))
+    return (
+      "Docker's data root is full: `docker system df` shows what it holds, `docker builder prune` and " +
+      "`docker image prune` drop build cache and untagged images (docs/images.md, Disk space)"
+    );
+  if (step?.instruction.startsWith("FROM"))
+    return (
+      "the base image could not be pulled: try another registry mirror (--mirror NAME), `docker load` the " +
+      "base from an archive, or use --recipe debian-local, which builds its base from Debian packages"
+    );
+  if (step?.instruction.includes("check-cuda-libs.sh"))
+    return (
+      "a library ONNX Runtime's CUDA provider needs does not resolve in the image (listed above): check " +
+      "runtime/src/gpu/cuda-requirements.ts against the onnxruntime-gpu wheel's CUDA/cuDNN extras (docs/images.md, The GPU image)"
+    );
+  return (
+    "read the step output above; a package name or mirror problem shows there. " +
+    "`--mirror upstream` or another mirror name retries through a different source"
+  );
+}
+
 /** A Docker build that failed: the step, the error text and the step's own output. */
 export class BuildStepError extends UserError {
   override name = "BuildStepError";
@@ -36,14 +59,7 @@ export class BuildStepError extends UserError {
     const tail = step?.output.slice(-30).join("\n") ?? "";
     super(
       `image build failed at ${where}: ${dockerMessage}${tail ? `\n--- step output (tail) ---\n${tail}` : ""}`,
-      step?.instruction.startsWith("FROM")
-        ? "the base image could not be pulled: try another registry mirror (--mirror NAME), `docker load` the " +
-            "base from an archive, or use --recipe debian-local, which builds its base from Debian packages"
-        : step?.instruction.includes("check-cuda-libs.sh")
-          ? "a library ONNX Runtime's CUDA provider needs does not resolve in the image (listed above): check " +
-            "runtime/src/gpu/cuda-requirements.ts against the onnxruntime-gpu wheel's CUDA/cuDNN extras (docs/images.md, The GPU image)"
-          : "read the step output above; a package name or mirror problem shows there. " +
-            "`--mirror upstream` or another mirror name retries through a different source",
+      buildHint(step, dockerMessage),
     );
   }
 }

@@ -221,9 +221,14 @@ export const STACK_LABEL = "ai.i2v.cuda.stack";
  * exists, pip does not run at all: its label is checked against the requirements again. The flat
  * folder is removed once built (pip's cache still holds the wheels).
  */
+/** The `i2v-cuda/...` image that holds one CUDA stack's libraries (kept on the engine between bakes). */
+export function cudaImageTag(req: CudaRequirements): string {
+  return `i2v-cuda/ort-${req.onnxruntime}-cu${req.cudaMajor}:${cudaStackKey(req)}`;
+}
+
 export async function ensureCudaImage(client: DockerClient, o: CudaLibsOptions): Promise<string> {
   const req = o.requirements;
-  const tag = `i2v-cuda/ort-${req.onnxruntime}-cu${req.cudaMajor}:${cudaStackKey(req)}`;
+  const tag = cudaImageTag(req);
   const existing = await client.inspect(tag);
   const label = existing?.labels[STACK_LABEL];
   if (label) {

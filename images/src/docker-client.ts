@@ -1,4 +1,4 @@
-import { readdir } from "node:fs/promises";
+import { access, readdir } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import type Dockerode from "dockerode";
@@ -19,6 +19,8 @@ export interface DockerClient {
   remove(ref: string): Promise<void>;
   /** Adds a tag to an existing image. */
   tag(ref: string, target: string): Promise<void>;
+  /** Where the engine keeps images, when it runs on this machine (a local socket); else undefined. */
+  dataRoot(): Promise<string | undefined>;
 }
 
 export interface BuildOptions {
@@ -135,6 +137,19 @@ export function dockerClient(docker: Dockerode): DockerClient {
       const slash = target.lastIndexOf("/");
       const [repo, tag] = at > slash ? [target.slice(0, at), target.slice(at + 1)] : [target, "latest"];
       await docker.getImage(ref).tag({ repo, tag });
+    },
+    async dataRoot() {
+      // Over TCP (DOCKER_HOST) or inside Docker Desktop's VM the path names another machine's folder.
+      const modem = docker.modem as { host?: string; socketPath?: unknown };
+      if (modem.host || !modem.socketPath) return undefined;
+      const root = ((await docker.info()) as { DockerRootDir?: string }).DockerRootDir;
+      return root &&
+        (await access(root).then(
+          () => true,
+          () => false,
+        ))
+        ? root
+        : undefined;
     },
   };
 }

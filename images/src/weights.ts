@@ -7,7 +7,7 @@ import type { DockerClient } from "./docker-client.ts";
 /** The model a bake serves: the built-in demo, or a folder of weights with a content digest. */
 export type ResolvedModel =
   | { kind: "demo" }
-  | { kind: "folder"; ref: string; dir: string; slug: string; digest: string };
+  | { kind: "folder"; ref: string; dir: string; slug: string; digest: string; bytes: number };
 
 async function isDir(p: string): Promise<boolean> {
   return stat(p).then(
@@ -27,14 +27,20 @@ async function files(dir: string, prefix = ""): Promise<string[]> {
   return out.sort();
 }
 
-/** sha256 over (path, size, target blob name): HF cache blobs are named by their content hash. */
-async function folderDigest(dir: string): Promise<string> {
+/**
+ * sha256 over (path, size, target blob name): HF cache blobs are named by their content hash. Also
+ * the folder's size, read in the same pass.
+ */
+async function folderDigest(dir: string): Promise<{ digest: string; bytes: number }> {
   const h = createHash("sha256");
+  let bytes = 0;
   for (const rel of await files(dir)) {
     const real = await realpath(path.join(dir, rel));
-    h.update(`${rel}\0${(await stat(real)).size}\0${path.basename(real)}\n`);
+    const { size } = await stat(real);
+    bytes += size;
+    h.update(`${rel}\0${size}\0${path.basename(real)}\n`);
   }
-  return h.digest("hex");
+  return { digest: h.digest("hex"), bytes };
 }
 
 /**
@@ -49,7 +55,7 @@ export async function resolveModel(ref: string, cacheDir?: string): Promise<Reso
       .basename(ref.split("@")[0] ?? ref)
       .toLowerCase()
       .replace(/[^a-z0-9._-]+/g, "-") || "model";
-  return { kind: "folder", ref, dir, slug, digest: await folderDigest(dir) };
+  return { kind: "folder", ref, dir, slug, ...(await folderDigest(dir)) };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, statfs, symlink, truncate, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import Dockerode from "dockerode";
@@ -125,6 +125,22 @@ describe.skipIf(!hasDocker())("bake on the Debian base (real Docker engine)", ()
       await rm(manifestPath(file), { force: true });
     }
   }, 300_000);
+
+  it("refuses before writing anything when Docker's data root cannot hold the bake", async () => {
+    // A weights folder larger than the disk, as a sparse file: it takes no space itself.
+    const model = await mkdtemp(path.join(os.tmpdir(), "i2v-huge-model-"));
+    const root = (await client.dataRoot()) as string;
+    const { bavail, bsize } = await statfs(root);
+    await writeFile(path.join(model, "weights.onnx"), "");
+    await truncate(path.join(model, "weights.onnx"), bavail * bsize);
+    const huge = `${tag}-huge`;
+    const error = await bake(client, options({ model, tag: huge })).catch((e: unknown) => e);
+    await rm(model, { recursive: true, force: true });
+    expect(error).toMatchObject({ code: "no_space", hint: expect.stringMatching(/docker system df/) });
+    expect((error as Error).message).toContain(`${root} (Docker's data root)`);
+    expect((error as Error).message).toMatch(/the weights \d/);
+    expect(await client.inspect(huge)).toBeUndefined();
+  }, 60_000);
 
   it("fails a broken step with that step's output, not a hang", async () => {
     const recipe = path.join(os.tmpdir(), `i2v-broken-${run}.yaml`);

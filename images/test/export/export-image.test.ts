@@ -49,6 +49,7 @@ const model = () => ({
   dir: snapshot,
   slug: "i2vgen-xl",
   digest: "d".repeat(64),
+  bytes: 0,
 });
 
 describe("ensureExportImage", () => {

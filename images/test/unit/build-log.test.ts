@@ -39,6 +39,20 @@ describe("BuildLog", () => {
     expect(failure.hint).toBeTruthy();
   });
 
+  it("says the disk is full when a layer hits ENOSPC (the CI failure of 2026-12-07)", () => {
+    const log = new BuildLog();
+    log.push({ stream: "Step 15/27 : COPY --from=i2v-cuda/x /opt/i2v/cuda/lib/ /opt/i2v/cuda/lib/\n" });
+    log.push({
+      errorDetail: {
+        message:
+          "Error processing tar file(exit status 1): write /opt/i2v/cuda/lib/libnvJitLink.so.13: no space left on device",
+      },
+    });
+    expect(() => log.finish()).toThrow(
+      expect.objectContaining({ hint: expect.stringMatching(/data root is full.*docker builder prune/) }),
+    );
+  });
+
   it("gives a base-image hint when the FROM step fails", () => {
     const log = new BuildLog();
     log.push({ stream: "Step 1/9 : FROM nvidia/cuda:12 AS system\n" });

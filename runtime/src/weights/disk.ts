@@ -1,4 +1,4 @@
-import { statfs } from "node:fs/promises";
+import { freeBytes } from "../util/free-space.ts";
 import { userError } from "./errors.ts";
 import { formatBytes } from "./progress.ts";
 
@@ -23,9 +23,4 @@ export async function checkFreeSpace(
       "no_space",
     );
   }
-}
-
-async function freeBytes(dir: string): Promise<number> {
-  const s = await statfs(dir);
-  return s.bavail * s.bsize;
 }
