@@ -66,7 +66,7 @@ def read_json(path):
         with open(path, encoding="utf-8") as f:
             return json.load(f)
     except FileNotFoundError:
-        raise ManifestError(f"{path}: missing (is this a diffusers I2VGenXLPipeline folder?)") from None
+        raise ManifestError(f"{path}: missing (is this a diffusers pipeline folder?)") from None
 
 
 def vae_scale_factor(vae_config):

@@ -12,6 +12,9 @@ import json
 import os
 import sys
 
+# One reader of pipeline configs, and one error for them, for both families.
+from i2v_manifest import ManifestError, read_json  # noqa: F401 - ManifestError is re-exported
+
 FORMAT = "i2v-manifest/1"
 
 # Frame counts of the Wan presets (runtime/src/pipeline/families/wan/presets.ts); the exporter checks
@@ -46,18 +49,6 @@ MEMORY_NOTE = (
     "memory: estimates (not measured): fixed = weight bytes + 1 GiB, per megapixel-frame from the whole-clip "
     "VAE decode and fused attention; the runtime corrects them with observed peaks (docs/wan.md)"
 )
-
-
-class ManifestError(Exception):
-    """A config file the manifest needs is missing or says something unexpected."""
-
-
-def read_json(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except FileNotFoundError:
-        raise ManifestError(f"{path}: missing (is this a diffusers pipeline folder?)") from None
 
 
 def detect_family(model_dir):

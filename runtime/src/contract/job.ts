@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { STAGES } from "../pipeline/generation.ts";
 import { PRESET_NAMES } from "../pipeline/presets.ts";
 import { apiErrorSchema } from "./error.ts";
 
@@ -11,16 +12,8 @@ import { apiErrorSchema } from "./error.ts";
 export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "canceled"] as const;
 export const jobStatusSchema = z.enum(JOB_STATUSES);
 
-/** Pipeline stages in order (runtime/src/jobs/job.ts checks they equal the pipeline's STAGES). */
-export const STAGE_NAMES = [
-  "preprocess",
-  "text_encode",
-  "image_encode",
-  "vae_encode",
-  "denoise",
-  "vae_decode",
-  "encode",
-] as const;
+/** Pipeline stages in order: the pipeline's own list, so the contract cannot drift from it. */
+export const STAGE_NAMES = STAGES;
 export const stageSchema = z.enum(STAGE_NAMES);
 
 /** ddim and dpmpp-2m (I2VGen-XL); unipc and flow-match-euler (Wan, from its manifest). */

@@ -4,7 +4,7 @@
  * The step-distilled Wan variants (4 steps, no guidance) are sampled with it.
  */
 import type { FlowMatchEulerConfig } from "./config.ts";
-import { flowMatchEulerSchedule } from "./flow-sigmas.ts";
+import { flowMatchEulerSchedule, flowPredictOriginal } from "./flow-sigmas.ts";
 import { assertSameLength, type LinearStep, type Scheduler, type SchedulerOptions } from "./scheduler.ts";
 
 const f32 = Math.fround;
@@ -36,13 +36,7 @@ export class FlowMatchEulerScheduler implements Scheduler {
     sample: Float32Array,
     out: Float32Array,
   ): Float32Array {
-    const { sigma } = this.sigmaPair(stepIndex);
-    assertSameLength("modelOutput", sample.length, modelOutput.length);
-    assertSameLength("out", sample.length, out.length);
-    for (let i = 0; i < sample.length; i++) {
-      out[i] = f32((sample[i] as number) - f32(sigma * (modelOutput[i] as number)));
-    }
-    return out;
+    return flowPredictOriginal(this.sigmaPair(stepIndex).sigma, modelOutput, sample, out);
   }
 
   step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array): Float32Array {

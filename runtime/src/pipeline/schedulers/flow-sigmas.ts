@@ -4,6 +4,7 @@
  * them with NumPy, float32 (`Math.fround`) where it holds them in torch tensors.
  */
 import { linspace } from "./numpy-compat.ts";
+import { assertSameLength } from "./scheduler.ts";
 
 const f32 = Math.fround;
 
@@ -68,4 +69,22 @@ export function flowMatchEulerSchedule(
   const held = Float32Array.from([...sigmas, 0]);
   const timesteps = Array.from(held.subarray(0, numInferenceSteps), (s) => f32(s * n));
   return { timesteps, sigmas: held };
+}
+
+/**
+ * The clean sample a flow-prediction model implies, `x0 = sample - sigma * v`, in float32 as both
+ * schedulers compute it (UniPC's `convert_model_output`, FlowMatchEuler's `x0`): into `out`.
+ */
+export function flowPredictOriginal(
+  sigma: number,
+  modelOutput: Float32Array,
+  sample: Float32Array,
+  out: Float32Array,
+): Float32Array {
+  assertSameLength("modelOutput", sample.length, modelOutput.length);
+  assertSameLength("out", sample.length, out.length);
+  for (let i = 0; i < sample.length; i++) {
+    out[i] = f32((sample[i] as number) - f32(sigma * (modelOutput[i] as number)));
+  }
+  return out;
 }

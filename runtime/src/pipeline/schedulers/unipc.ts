@@ -9,7 +9,7 @@
  * {@link LinearStep} carries: `linearStep` throws, and the denoising loop calls `step`.
  */
 import type { UniPcConfig } from "./config.ts";
-import { unipcFlowSchedule } from "./flow-sigmas.ts";
+import { flowPredictOriginal, unipcFlowSchedule } from "./flow-sigmas.ts";
 import { assertSameLength, type LinearStep, type Scheduler, type SchedulerOptions } from "./scheduler.ts";
 
 const f32 = Math.fround;
@@ -109,13 +109,7 @@ export class UniPcMultistepScheduler implements Scheduler {
     sample: Float32Array,
     out: Float32Array,
   ): Float32Array {
-    const sigma = this.sigmaAt(stepIndex);
-    assertSameLength("modelOutput", sample.length, modelOutput.length);
-    assertSameLength("out", sample.length, out.length);
-    for (let i = 0; i < sample.length; i++) {
-      out[i] = f32((sample[i] as number) - f32(sigma * (modelOutput[i] as number)));
-    }
-    return out;
+    return flowPredictOriginal(this.sigmaAt(stepIndex), modelOutput, sample, out);
   }
 
   step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array): Float32Array {
