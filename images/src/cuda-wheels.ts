@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   copyFile,
@@ -13,9 +12,9 @@ import {
   writeFile,
 } from "node:fs/promises";
 import path from "node:path";
-import { promisify } from "node:util";
 import { cacheDir as userCacheDir } from "../../runtime/src/config/model-dir.ts";
 import type { CudaRequirements } from "../../runtime/src/gpu/cuda-requirements.ts";
+import { runTool } from "../../runtime/src/util/run-tool.ts";
 import { userError } from "../../runtime/src/util/user-facing-error.ts";
 import {
   assertStack,
@@ -25,8 +24,6 @@ import {
   type ResolvedStack,
 } from "./cuda-stack.ts";
 import type { DockerClient } from "./docker-client.ts";
-
-const run = promisify(execFile);
 
 /**
  * The GPU image's CUDA libraries from PyPI: pip (on the host, through the chosen mirror) downloads
@@ -181,8 +178,8 @@ export async function fetchCudaLibs(o: CudaLibsOptions): Promise<CudaLibs> {
       `pip download ${reqs.join(" ")} from ${index ?? "pip's configured index"} into ${wheels} (about 2 GB once), then pip install from there`,
     );
     try {
-      await run(python, download, { maxBuffer: 64 << 20 });
-      await run(python, install, { maxBuffer: 64 << 20 });
+      await runTool(python, download);
+      await runTool(python, install);
       const stack = await readStack(target);
       assertStack(o.requirements, o.onnxruntimeNode, stack);
       const lib = path.join(home, "lib");
