@@ -52,7 +52,7 @@ describe("fetchCudaLibs' failures say what to do", () => {
       cacheDir: await tmp(),
       wheelsDir: await tmp(),
       python: "python3",
-    }).catch((e: { message: string; hint: string }) => e);
+    }).catch((e: unknown) => e);
     expect(error).toMatchObject({ hint: expect.stringMatching(/--mirror.*PIP_FIND_LINKS/) });
     const message = (error as Error).message;
     expect(message).toMatch(/pip could not install the CUDA stack \(onnxruntime-gpu/);
