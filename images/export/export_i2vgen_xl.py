@@ -17,6 +17,7 @@ Output files: <component>/model.fp32.onnx (+ .data), <component>/model.fp16.onnx
 """
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -411,6 +412,42 @@ def unfused_reason(attention):
     return None
 
 
+def fp16_from_disk(source, target, blocked):
+    """ORT's fp16 conversion of a saved (fused) graph, holding its weights once.
+
+    OnnxModel.convert_float_to_float16 would run symbolic shape inference on a full copy of the
+    model. Here it runs on the graph loaded without its external weights (what it needs are types,
+    and the small shape constants stay inline), its types are merged into value_info as ORT does,
+    then the weights are loaded and converted in place, tensor by tensor.
+    """
+    import onnx
+    from onnx import TensorProto, ValueInfoProto
+    from onnxruntime.transformers.float16 import convert_float_to_float16
+    from onnxruntime.transformers.onnx_model import OnnxModel
+    from onnxruntime.transformers.shape_infer_helper import SymbolicShapeInferenceHelper
+
+    model = onnx.load(source, load_external_data=False)
+    try:
+        inferred = SymbolicShapeInferenceHelper(model).infer_shapes(model, auto_merge=True, guess_output_rank=False)
+    except Exception as error:  # noqa: BLE001 - ORT itself warns and goes on (the graph's own types serve)
+        print(f"  symbolic shape inference failed ({type(error).__name__}: {error}); converting with the graph's types", flush=True)
+        inferred = None
+    known = {vi.name for vi in model.graph.value_info}
+    for vi in inferred.graph.value_info if inferred is not None else []:
+        if vi.name and vi.name not in known and vi.type.tensor_type.elem_type != TensorProto.UNDEFINED:
+            typed = ValueInfoProto()
+            typed.CopyFrom(vi)
+            typed.type.tensor_type.ClearField("shape")  # types only, as ORT merges them
+            model.graph.value_info.append(typed)
+    del inferred
+    onnx.load_external_data_for_model(model, os.path.dirname(os.path.abspath(source)))
+    converted = OnnxModel(
+        convert_float_to_float16(model, keep_io_types=True, disable_shape_infer=True, node_block_list=blocked)
+    )
+    converted.remove_cascaded_cast_nodes()
+    converted.save_model_to_file(target, use_external_data_format=True, all_tensors_to_one_file=True)
+
+
 def convert_fp16(name, fp32_path, optimizer=True, allow_unfused=False):
     """fp16 weights and compute, fp32 inputs and outputs (the runtime feeds fp32 at the JS boundary).
 
@@ -455,8 +492,19 @@ def convert_fp16(name, fp32_path, optimizer=True, allow_unfused=False):
     info["unfused_reason"] = reason
     if optimized is not None:
         blocked = fp32_nodes(name, optimized.model.graph)
-        optimized.convert_float_to_float16(keep_io_types=True, node_block_list=blocked)
-        optimized.save_model_to_file(target, use_external_data_format=True, all_tensors_to_one_file=True)
+        # The fused fp32 graph goes to disk and is converted from there: converted in memory, the
+        # model is held twice (symbolic shape inference copies it with its weights), which took the
+        # full-size UNet (5.4 GB of weights) past 24 GiB and got it killed.
+        staged = target.replace("model.fp16.onnx", "model.fused-fp32.onnx")
+        optimized.save_model_to_file(staged, use_external_data_format=True, all_tensors_to_one_file=True)
+        del optimized
+        gc.collect()
+        try:
+            fp16_from_disk(staged, target, blocked)
+        finally:
+            for leftover in (staged, staged + ".data"):
+                if os.path.exists(leftover):
+                    os.remove(leftover)
         how = "onnxruntime.transformers optimizer"
     else:
         print(f"  {name}: {reason}; plain fp16 conversion (--allow-unfused)", flush=True)
