@@ -38,7 +38,7 @@ export const suite: BenchSuite = {
   async run({ log }) {
     const dir = process.env.I2V_BENCH_FULL_SIZE;
     if (!dir) {
-      log("skipped: set I2V_BENCH_FULL_SIZE=DIR (about 14 GiB free memory, 25 GB of disk, an hour or more)");
+      log("skipped: set I2V_BENCH_FULL_SIZE=DIR (about 14 GiB free memory, 21 GiB with I2V_BENCH_FULL_FP16=1, 30 GB of disk, an hour or more)");
       return [];
     }
     const run = new FullSizeRun(path.resolve(dir), log);
@@ -93,7 +93,7 @@ class FullSizeRun {
     const generation = await this.step("generation", 12, () => this.generation());
     const load = await this.step("load", 12, () => this.load());
     const fp16 = process.env.I2V_BENCH_FULL_FP16
-      ? await this.step("fp16", 14, () => this.py(["fp16", "--out", this.export]))
+      ? await this.step("fp16", 20, () => this.py(["fp16", "--out", this.export]))
       : undefined;
     this.log(
       `full-size run: ${((performance.now() - started) / 1000).toFixed(0)} s in this process (cached steps cost nothing)`,
@@ -170,8 +170,10 @@ class FullSizeRun {
     let t = performance.now();
     const session = await createSession(path.join(this.export, "unet", "model.fp32.onnx"), options, provider);
     const sessionS = (performance.now() - t) / 1000;
+    // The reference's torch: the exporter's (Debian's 1.13 by default), or I2V_BENCH_TORCH_PYTHON,
+    // e.g. the Wan exporter's PyPI torch 2.9 with MKL and SDPA (`export-model --print-python --family wan`).
     const worker = execa(
-      this.python,
+      process.env.I2V_BENCH_TORCH_PYTHON ?? this.python,
       [SCRIPT, "torch-step", "--model", this.model, "--threads", String(options.intraOpThreads)],
       { env: { PYTHONWARNINGS: "ignore", HF_HUB_OFFLINE: "1" }, stdin: "pipe", stderr: "inherit" },
     );
