@@ -2,12 +2,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Command } from "commander";
-import { execa } from "execa";
 import { detectFamily, EXPORTER_SCRIPT } from "../images/src/export/family.ts";
 import { ensureHostEnv, parseExportEnvFamily } from "../images/src/export/host-env.ts";
 import { exportMirrorChoice, renderExportMirror } from "../images/src/export/mirror.ts";
 import { EXPORT_DIR } from "../images/src/export/pins.ts";
 import { loadCatalog } from "../mirrors/src/index.ts";
+import { runToolInTerminal } from "../runtime/src/util/run-tool.ts";
 import { userError } from "../runtime/src/util/user-facing-error.ts";
 import { runCli } from "./lib/cli.ts";
 
@@ -99,14 +99,12 @@ await runCli(async () => {
     ...(loras.length > 0 ? ["--lora-scale", String(loraScale)] : []),
   ];
   // Nothing is fetched during an export: the weights are in the folder.
-  const result = await execa(python, args, {
-    stdio: "inherit",
-    reject: false,
-    env: { HF_HUB_OFFLINE: "1", PYTHONWARNINGS: "ignore" },
-  });
-  if (result.exitCode !== 0) {
-    throw Object.assign(new Error(`the export failed (exit ${result.exitCode})`), {
-      hint: `see the output above and ${path.join(path.resolve(o.out), "export-report.json")}`,
-    });
-  }
+  await runToolInTerminal(python, args, { env: { HF_HUB_OFFLINE: "1", PYTHONWARNINGS: "ignore" } }).catch(
+    (error: { exitCode?: number; shortMessage?: string }) => {
+      throw userError(
+        `the export failed (${error.exitCode === undefined ? error.shortMessage : `exit ${error.exitCode}`})`,
+        `see the output above and ${path.join(path.resolve(o.out), "export-report.json")}`,
+      );
+    },
+  );
 });

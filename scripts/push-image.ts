@@ -1,8 +1,8 @@
 import { readFile, stat } from "node:fs/promises";
 import { Command } from "commander";
-import { execa } from "execa";
 import { manifestPath, type OfflineManifest, sha256File } from "../images/src/offline.ts";
 import { InfraUserError } from "../infra/stack-file.ts";
+import { runToolInTerminal } from "../runtime/src/util/run-tool.ts";
 import { runCli } from "./lib/cli.ts";
 
 // `npm run push-image -- --archive FILE --to oss://BUCKET/KEY --region R`: the Alibaba stack's
@@ -44,14 +44,14 @@ await runCli(async () => {
     [manifestPath(o.archive), `${o.to}.manifest.json`],
   ] as const) {
     console.log(`uploading ${from} -> ${to}`);
-    await execa("aliyun", ["oss", "cp", from, to, "--force", "--endpoint", endpoint], {
-      stdio: "inherit",
-    }).catch((error: { shortMessage?: string }) => {
-      throw new InfraUserError(
-        `aliyun oss cp failed: ${error.shortMessage ?? String(error)}`,
-        "install the aliyun CLI and run `aliyun configure` with an account that may write the stack's bucket",
-      );
-    });
+    await runToolInTerminal("aliyun", ["oss", "cp", from, to, "--force", "--endpoint", endpoint]).catch(
+      (error: { shortMessage?: string }) => {
+        throw new InfraUserError(
+          `aliyun oss cp failed: ${error.shortMessage ?? String(error)}`,
+          "install the aliyun CLI and run `aliyun configure` with an account that may write the stack's bucket",
+        );
+      },
+    );
   }
   console.log(
     `pushed ${manifest.tags.join(", ")} (${manifest.imageId.slice(7, 19)}); the box loads it at boot`,

@@ -15,7 +15,7 @@ const root = new URL("../../", import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), "i2v-push-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function setup(name: string, tamper: boolean): { dir: string; archive: string } {
+function setup(name: string, tamper: boolean, aliyunExit = 0): { dir: string; archive: string } {
   const dir = mkdtempSync(join(work, `${name}-`));
   const archive = join(dir, "i2v-runtime.tar.gz");
   const bytes = gzipSync(Buffer.from("docker save output\n".repeat(50)));
@@ -37,7 +37,7 @@ function setup(name: string, tamper: boolean): { dir: string; archive: string } 
       createdAt: "2026-01-01T00:00:00Z",
     }),
   );
-  writeFileSync(join(dir, "aliyun"), `#!/bin/bash\necho "$*" >> "${dir}/aliyun.args"\n`);
+  writeFileSync(join(dir, "aliyun"), `#!/bin/bash\necho "$*" >> "${dir}/aliyun.args"\nexit ${aliyunExit}\n`);
   chmodSync(join(dir, "aliyun"), 0o755);
   return { dir, archive };
 }
@@ -67,6 +67,16 @@ describe("npm run push-image", () => {
       `oss cp ${archive} oss://i2v-dev-img-1/images/runtime-latest.tar.gz --force --endpoint oss-cn-hangzhou.aliyuncs.com`,
       `oss cp ${archive}.manifest.json oss://i2v-dev-img-1/images/runtime-latest.tar.gz.manifest.json --force --endpoint oss-cn-hangzhou.aliyuncs.com`,
     ]);
+  });
+
+  it("stops at a failed upload, saying how to set up the CLI, and never uploads the manifest", async () => {
+    const { dir, archive } = setup("denied", false, 3);
+    const failure = await push(dir, archive).catch((e: { stderr: string; code: number }) => e);
+    expect(failure).toMatchObject({ code: 1 });
+    const { stderr } = failure as { stderr: string };
+    expect(stderr).toMatch(/aliyun oss cp failed: .*exit code 3/);
+    expect(stderr).toContain("aliyun configure");
+    expect(readFileSync(join(dir, "aliyun.args"), "utf8").trim().split("\n")).toHaveLength(1);
   });
 
   it("refuses an archive that does not match its manifest, uploading nothing", async () => {

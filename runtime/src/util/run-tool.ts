@@ -29,6 +29,24 @@ export async function runTool(
   return { stdout, stderr };
 }
 
+/**
+ * The same with the tool's output going straight to this terminal (an export or an upload that
+ * prints its progress for minutes): nothing is captured; a failure is execa's error (the command
+ * line, the exit code or signal).
+ */
+export async function runToolInTerminal(
+  file: string,
+  args: readonly string[],
+  options: ToolOptions = {},
+): Promise<void> {
+  await execa(file, args, {
+    stdio: "inherit",
+    timeout: options.timeoutMs,
+    cwd: options.cwd,
+    env: options.env,
+  });
+}
+
 /** The same for a tool whose output is bytes (decoded frames): stdout as a buffer, up to `maxBytes`. */
 export async function runToolForBytes(
   file: string,
