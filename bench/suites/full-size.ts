@@ -38,7 +38,9 @@ export const suite: BenchSuite = {
   async run({ log }) {
     const dir = process.env.I2V_BENCH_FULL_SIZE;
     if (!dir) {
-      log("skipped: set I2V_BENCH_FULL_SIZE=DIR (about 14 GiB free memory, 21 GiB with I2V_BENCH_FULL_FP16=1, 30 GB of disk, an hour or more)");
+      log(
+        "skipped: set I2V_BENCH_FULL_SIZE=DIR (about 14 GiB free memory, 21 GiB with I2V_BENCH_FULL_FP16=1, 30 GB of disk, an hour or more)",
+      );
       return [];
     }
     const run = new FullSizeRun(path.resolve(dir), log);

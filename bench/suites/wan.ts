@@ -5,9 +5,13 @@ import { execa } from "execa";
 import { MemorySink } from "../../runtime/src/pipeline/frame-sink.ts";
 import { generate } from "../../runtime/src/pipeline/generate.ts";
 import { LoadedModel } from "../../runtime/src/pipeline/model.ts";
-import { resolveParams } from "../../runtime/src/pipeline/params.ts";
 import { HERE } from "../../runtime/test/real-model/parity/harness.ts";
-import { buildWanParity, WAN_CASES, wanCaseNoise } from "../../runtime/test/real-model/parity/wan-harness.ts";
+import {
+  buildWanParity,
+  WAN_CASES,
+  wanCaseNoise,
+  wanCaseParams,
+} from "../../runtime/test/real-model/parity/wan-harness.ts";
 import { wanPython } from "../../runtime/test/support/wan-python.ts";
 import { type BenchSuite, figure } from "../types.ts";
 
@@ -27,21 +31,7 @@ export const suite: BenchSuite = {
     const c = WAN_CASES[0]!;
     const model = await LoadedModel.load(built.exportDir(c.variant), { provider: "cpu" });
     const image = await readFile(path.join(built.caseDir(c.name), "image.png"));
-    const params = resolveParams(
-      {
-        prompt: c.prompt,
-        negative_prompt: c.negativePrompt,
-        width: c.width,
-        height: c.height,
-        num_frames: c.frames,
-        num_inference_steps: c.steps,
-        guidance_scale: c.guidance,
-        target_fps: 16,
-        decode_chunk_size: c.frames,
-        seed: 0,
-      },
-      { negative_prompt: "", scheduler: "unipc" },
-    );
+    const params = wanCaseParams(c);
     const ours: number[] = [];
     for (let i = 0; i <= REPEATS; i++) {
       const t = performance.now();

@@ -4,6 +4,7 @@ import path from "node:path";
 import { execa } from "execa";
 import { EXPORT_DIR } from "../../../../images/src/export/pins.ts";
 import { cacheDir } from "../../../src/config/model-dir.ts";
+import { type GenerateParams, resolveParams } from "../../../src/pipeline/params.ts";
 import { fillNormal } from "../../../src/pipeline/random.ts";
 import { caseImage, HERE, npyFloat32 } from "./harness.ts";
 
@@ -93,6 +94,29 @@ export interface WanBuilt {
 }
 
 /** diffusers' `latents` for a case: [1, z, (F-1)/4+1, H/8, W/8]. */
+/** A case's request, as a client would send it, with its preset-free defaults resolved. */
+export function wanCaseParams(c: WanCase, overrides: Partial<GenerateParams> = {}): GenerateParams {
+  return {
+    ...resolveParams(
+      {
+        prompt: c.prompt,
+        negative_prompt: c.negativePrompt,
+        width: c.width,
+        height: c.height,
+        num_frames: c.frames,
+        num_inference_steps: c.steps,
+        guidance_scale: c.guidance,
+        ...(c.guidance2 !== undefined ? { guidance_scale_2: c.guidance2 } : {}),
+        target_fps: 16,
+        decode_chunk_size: c.frames,
+        seed: 0,
+      },
+      { negative_prompt: "", scheduler: "unipc" },
+    ),
+    ...overrides,
+  };
+}
+
 export function wanCaseNoise(c: WanCase): { data: Float32Array; shape: number[] } {
   const shape = [
     1,

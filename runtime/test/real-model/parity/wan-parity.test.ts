@@ -8,7 +8,7 @@ import { MemorySink } from "../../../src/pipeline/frame-sink.ts";
 import { generate } from "../../../src/pipeline/generate.ts";
 import { LoadedModel } from "../../../src/pipeline/model.ts";
 import { readNpyFloat32 } from "../../../src/pipeline/npy.ts";
-import { type GenerateParams, resolveParams } from "../../../src/pipeline/params.ts";
+import type { GenerateParams } from "../../../src/pipeline/params.ts";
 import { wanPython } from "../../support/wan-python.ts";
 import { HERE } from "./harness.ts";
 import {
@@ -18,6 +18,7 @@ import {
   type WanCase,
   type WanVariant,
   wanCaseNoise,
+  wanCaseParams,
 } from "./wan-harness.ts";
 
 const REPO = path.resolve(HERE, "..", "..", "..", "..");
@@ -43,28 +44,6 @@ const TOLERANCE: Record<string, number> = {
 
 const python = await wanPython();
 
-function paramsOf(c: WanCase, overrides: Partial<GenerateParams> = {}): GenerateParams {
-  return {
-    ...resolveParams(
-      {
-        prompt: c.prompt,
-        negative_prompt: c.negativePrompt,
-        width: c.width,
-        height: c.height,
-        num_frames: c.frames,
-        num_inference_steps: c.steps,
-        guidance_scale: c.guidance,
-        ...(c.guidance2 !== undefined ? { guidance_scale_2: c.guidance2 } : {}),
-        target_fps: 16,
-        decode_chunk_size: c.frames,
-        seed: 0,
-      },
-      { negative_prompt: "", scheduler: "unipc" },
-    ),
-    ...overrides,
-  };
-}
-
 const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   expect(a.length).toBe(b.length);
   let m = 0;
@@ -83,7 +62,7 @@ async function runOurs(
   await generate(
     model.sessions,
     model.tokenizer,
-    paramsOf(c, overrides),
+    wanCaseParams(c, overrides),
     await readFile(path.join(built.caseDir(c.name), "image.png")),
     sink,
     {
